@@ -1,0 +1,17 @@
+/*
+ * check.c - the registry of checks, in the order they run within a stage
+ *
+ * Order matters as in a Postfix restriction list: at RCPT the relay
+ * decision comes first, so nothing a later check says can open a relay.
+ */
+#include "check.h"
+
+#include <stddef.h>
+
+const struct check *const checks[] = {
+	&check_client,
+	&check_helo,
+	&check_relay,
+	&check_sender,
+	NULL,
+};

@@ -1,0 +1,46 @@
+/*
+ * check.h - the check registry
+ *
+ * A check is one file exporting one struct check: its name, the stages it
+ * runs at, whether exempt clients (trusted or authenticated, see
+ * session_exempt) skip it, and a run function that reads facts from the
+ * connection and fills in a verdict, or leaves it at ACTION_CONTINUE.  The
+ * session runs the checks of a stage in registry order (check.c) until one
+ * decides.  A check that accepts (an access list allowlisting) sets its own
+ * flag on the conn or msg so later checks can see it.
+ *
+ * When you add a check, add it to checks[] in check.c, its settings to
+ * schema.c, and its documentation to man/doorman.conf.5.
+ */
+#ifndef DOORMAN_CHECK_H
+#define DOORMAN_CHECK_H
+
+#include <stdbool.h>
+
+#include "session.h"
+
+struct check {
+	const char *name;
+	unsigned stages;  /* STAGE_BIT()s */
+	bool exemptable;  /* skipped for exempt clients */
+	void (*run)(struct conn *c, enum stage st, struct verdict *v);
+};
+
+extern const struct check *const checks[];
+
+extern const struct check check_client;
+extern const struct check check_helo;
+extern const struct check check_sender;
+extern const struct check check_relay;
+
+/* relay resolution, exported for the unit tests */
+enum relay_dest {
+	DEST_LOCAL,   /* a local domain (or our address literal, or "postmaster") */
+	DEST_RELAY,   /* a relay domain */
+	DEST_REMOTE,  /* anywhere else */
+	DEST_ROUTING, /* a routing device in the local part or a source route */
+};
+
+enum relay_dest relay_resolve(const struct config *cfg, const struct addr *a, const char **why);
+
+#endif

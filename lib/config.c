@@ -1,0 +1,504 @@
+/*
+ * config.c - loading the policy file into a snapshot (see config.h)
+ *
+ * The loader is driven by the schema table: every value in the file must
+ * be a row of it, of the row's type; every row not in the file takes the
+ * row's default.  Groups are only name spaces ("helo: { fqdn = ...; }" is
+ * the setting "helo.fqdn").
+ * The file's own syntax errors come from libconfig with file and line.
+ * Every problem found is added to errs; nothing half-loaded is returned.
+ *
+ * This is the only file that includes libconfig.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "schema.h"
+#include "xalloc.h"
+
+#define FIELD(base, s) ((void *)((char *)(base) + (s)->offset))
+
+struct loader {
+	const char *path;
+	struct errs *errs;
+};
+
+bool
+strlist_has_nocase(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcasecmp(l->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+static void
+strlist_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* One item of a list setting, or a scalar string-typed setting. */
+static int
+apply_string(const struct setting *s, void *field, const char *str, char *why, size_t whylen)
+{
+	switch (s->type) {
+	case ST_STRING: {
+		char **p = field;
+		free(*p);
+		*p = xstrdup(str);
+		return 0;
+	}
+	case ST_ACTION:
+		if (action_parse(str, field) < 0) {
+			snprintf(why, whylen, "%s: unknown action \"%s\" (reject, tempfail, accept or dryrun)",
+				 s->name, str);
+			return -1;
+		}
+		return 0;
+	case ST_REPLY:
+		if (reply_parse(str, field, why, whylen) < 0)
+			return -1;
+		return 0;
+	case ST_STRLIST: {
+		struct strlist *l = field;
+		l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+		l->v[l->n++] = xstrdup(str);
+		return 0;
+	}
+	case ST_CIDRLIST: {
+		struct cidrlist *l = field;
+		struct cidr c;
+		if (cidr_parse(str, &c, why, whylen) < 0)
+			return -1;
+		l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+		l->v[l->n++] = c;
+		return 0;
+	}
+	case ST_DOMLIST:
+		return domlist_add(field, str, why, whylen);
+	case ST_BOOL:
+	case ST_INT:
+		break;
+	}
+	snprintf(why, whylen, "internal error: %s is not a string setting", s->name);
+	return -1;
+}
+
+static bool
+is_list(enum setting_type t)
+{
+	return t == ST_STRLIST || t == ST_CIDRLIST || t == ST_DOMLIST;
+}
+
+static void
+clear_list(const struct setting *s, void *field)
+{
+	if (s->type == ST_STRLIST)
+		strlist_free(field);
+	else if (s->type == ST_CIDRLIST)
+		cidrlist_free(field);
+	else if (s->type == ST_DOMLIST)
+		domlist_free(field);
+}
+
+/* Defaults are written as in the file; lists as comma-separated items. */
+static void
+apply_default(const struct setting *s, void *base)
+{
+	void *field = FIELD(base, s);
+	char why[256];
+
+	switch (s->type) {
+	case ST_BOOL:
+		*(bool *)field = strcmp(s->def, "true") == 0;
+		return;
+	case ST_INT:
+		*(long *)field = strtol(s->def, NULL, 10);
+		return;
+	case ST_STRLIST:
+	case ST_CIDRLIST:
+	case ST_DOMLIST: {
+		char *copy = xstrdup(s->def), *save = NULL;
+		for (char *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
+			if (apply_string(s, field, tok, why, sizeof(why)) < 0)
+				panic("schema default of %s: %s", s->name, why);
+		free(copy);
+		return;
+	}
+	default:
+		if (apply_string(s, field, s->def, why, sizeof(why)) < 0)
+			panic("schema default of %s: %s", s->name, why);
+	}
+}
+
+static const char *
+src_file(const config_setting_t *cs, const char *fallback)
+{
+	const char *f = config_setting_source_file(cs);
+	return f ? f : fallback;
+}
+
+static void
+apply_value(struct loader *ld, const struct setting *s, void *base, config_setting_t *cs)
+{
+	void *field = FIELD(base, s);
+	const char *file = src_file(cs, ld->path);
+	int line = (int)config_setting_source_line(cs);
+	int t = config_setting_type(cs);
+	char why[512];
+
+	if (is_list(s->type)) {
+		if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
+			errs_add(ld->errs, file, line, "%s must be a %s, like [\"a\", \"b\"]", s->name,
+				 setting_type_name(s->type));
+			return;
+		}
+		clear_list(s, field);
+		for (int i = 0; i < config_setting_length(cs); i++) {
+			config_setting_t *el = config_setting_get_elem(cs, (unsigned)i);
+			const char *str = config_setting_get_string(el);
+			if (str == NULL) {
+				errs_add(ld->errs, file, line, "%s: item %d is not a string", s->name, i + 1);
+				continue;
+			}
+			if (apply_string(s, field, str, why, sizeof(why)) < 0)
+				errs_add(ld->errs, file, line, "%s: %s", s->name, why);
+		}
+	} else if (s->type == ST_BOOL) {
+		if (t != CONFIG_TYPE_BOOL) {
+			errs_add(ld->errs, file, line, "%s must be a boolean (true or false)", s->name);
+			return;
+		}
+		*(bool *)field = config_setting_get_bool(cs) != 0;
+	} else if (s->type == ST_INT) {
+		if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
+			errs_add(ld->errs, file, line, "%s must be an integer", s->name);
+			return;
+		}
+		*(long *)field = (long)config_setting_get_int64(cs);
+	} else {
+		const char *str = config_setting_get_string(cs);
+		if (t != CONFIG_TYPE_STRING || str == NULL) {
+			errs_add(ld->errs, file, line, "%s must be a quoted string", s->name);
+			return;
+		}
+		if (apply_string(s, field, str, why, sizeof(why)) < 0) {
+			errs_add(ld->errs, file, line, "%s", why);
+			return;
+		}
+		if (s->type == ST_REPLY)
+			((struct reply *)field)->line = line;
+	}
+	if (s->check != NULL && s->check(field, why, sizeof(why)) < 0)
+		errs_add(ld->errs, file, line, "%s: %s", s->name, why);
+}
+
+static bool
+scope_has_prefix(enum setting_scope scope, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (size_t i = 0; i < schema_len; i++)
+		if (schema[i].scope == scope && strncmp(schema[i].name, prefix, n) == 0 &&
+		    schema[i].name[n] == '.')
+			return true;
+	return false;
+}
+
+/* Walk a group; prefix is the dotted name of the group ("" at the top). */
+static void
+walk(struct loader *ld, config_setting_t *group, const char *prefix, enum setting_scope scope,
+     void *base)
+{
+	for (int i = 0; i < config_setting_length(group); i++) {
+		config_setting_t *cs = config_setting_get_elem(group, (unsigned)i);
+		const char *file = src_file(cs, ld->path);
+		int line = (int)config_setting_source_line(cs);
+		char name[256];
+		const struct setting *s;
+
+		snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "", config_setting_name(cs));
+		if (scope == SCOPE_GLOBAL && strcmp(name, "policies") == 0)
+			continue; /* load_policies() */
+		if (config_setting_is_group(cs)) {
+			if (scope_has_prefix(scope, name))
+				walk(ld, cs, name, scope, base);
+			else
+				errs_add(ld->errs, file, line, "unknown section \"%s\"%s", name,
+					 scope == SCOPE_POLICY ? " in a policy" : "");
+			continue;
+		}
+		if ((s = schema_find(scope, name)) == NULL) {
+			const struct setting *other = schema_find(scope == SCOPE_GLOBAL ? SCOPE_POLICY : SCOPE_GLOBAL, name);
+			errs_add(ld->errs, file, line, "unknown setting \"%s\"%s", name,
+				 other == NULL ? "" : scope == SCOPE_GLOBAL ? " (it belongs inside a policy)"
+								   : " (it is a global setting)");
+			continue;
+		}
+		apply_value(ld, s, base, cs);
+	}
+}
+
+static void
+defaults(enum setting_scope scope, void *base)
+{
+	for (size_t i = 0; i < schema_len; i++)
+		if (schema[i].scope == scope)
+			apply_default(&schema[i], base);
+}
+
+static void
+free_fields(enum setting_scope scope, void *base)
+{
+	for (size_t i = 0; i < schema_len; i++) {
+		const struct setting *s = &schema[i];
+		if (s->scope != scope)
+			continue;
+		if (s->type == ST_STRING) {
+			free(*(char **)FIELD(base, s));
+			*(char **)FIELD(base, s) = NULL;
+		} else if (is_list(s->type)) {
+			clear_list(s, FIELD(base, s));
+		}
+	}
+}
+
+/* Each ST_ACTION row is followed by its rule's ST_REPLY row. */
+static void
+check_rules(struct loader *ld, struct policy *p)
+{
+	for (size_t i = 0; i + 1 < schema_len; i++) {
+		const struct setting *a = &schema[i], *r = &schema[i + 1];
+		const struct reply *reply;
+		enum action act;
+
+		if (a->scope != SCOPE_POLICY || a->type != ST_ACTION)
+			continue;
+		if (r->type != ST_REPLY)
+			panic("schema: %s is not followed by its reply", a->name);
+		act = *(enum action *)FIELD(p, a);
+		reply = FIELD(p, r);
+		if (reply->line > 0 && !reply_agrees(act, reply))
+			errs_add(ld->errs, ld->path, reply->line,
+				 "%s: reply %d does not agree with %s = %s (%s needs a %s reply)", r->name,
+				 reply->code, a->name, action_name(act), action_name(act),
+				 act == ACTION_REJECT ? "5xx" : "4xx");
+	}
+}
+
+/* A table named by setting name of policy group g; an unreadable file is
+ * reported at the line that names it, never taken as an empty table. */
+static struct access_table *
+load_table(struct loader *ld, config_setting_t *g, const char *name, const char *path,
+	   bool is_client)
+{
+	config_setting_t *cs;
+
+	if (path == NULL || *path == '\0')
+		return NULL;
+	if (access(path, R_OK) != 0) {
+		int err = errno;
+		cs = config_setting_lookup(g, name);
+		errs_add(ld->errs, cs ? src_file(cs, ld->path) : ld->path,
+			 cs ? (int)config_setting_source_line(cs) : 0, "%s: cannot read %s: %s", name, path,
+			 strerror(err));
+		return NULL;
+	}
+	return access_load(path, is_client, ld->errs);
+}
+
+static void
+load_policies(struct loader *ld, config_t *cf, struct config *c)
+{
+	config_setting_t *ps = config_lookup(cf, "policies");
+	int n;
+
+	if (ps == NULL || !config_setting_is_group(ps) || (n = config_setting_length(ps)) == 0) {
+		errs_add(ld->errs, ld->path, ps ? (int)config_setting_source_line(ps) : 0,
+			 "no policy defined: add a group \"policies\" with at least one policy");
+		return;
+	}
+	c->policies = xcalloc((size_t)n, sizeof(*c->policies));
+	for (int i = 0; i < n; i++) {
+		config_setting_t *g = config_setting_get_elem(ps, (unsigned)i);
+		struct policy *p = &c->policies[c->npolicies++];
+
+		defaults(SCOPE_POLICY, p);
+		p->name = xstrdup(config_setting_name(g));
+		p->line = (int)config_setting_source_line(g);
+		if (!config_setting_is_group(g)) {
+			errs_add(ld->errs, src_file(g, ld->path), p->line,
+				 "policies.%s must be a group { ... }", p->name);
+			continue;
+		}
+		walk(ld, g, "", SCOPE_POLICY, p);
+		check_rules(ld, p);
+		p->sender_access = load_table(ld, g, "sender.access", p->sender_access_path, false);
+		p->client_access = load_table(ld, g, "client.access", p->client_access_path, true);
+	}
+}
+
+static void
+finish(struct loader *ld, struct config *c)
+{
+	domlist_sort(&c->local_domains);
+	domlist_sort(&c->relay_domains);
+	if (c->me_hostnames.n == 0) {
+		char host[256];
+		if (gethostname(host, sizeof(host)) == 0) {
+			host[sizeof(host) - 1] = '\0';
+			c->me_hostnames.v = xcalloc(1, sizeof(char *));
+			c->me_hostnames.v[0] = xstrdup(host);
+			c->me_hostnames.n = 1;
+		}
+	}
+	if (c->npolicies == 0)
+		return;
+	if (*c->default_policy_name != '\0') {
+		for (size_t i = 0; i < c->npolicies; i++)
+			if (strcmp(c->policies[i].name, c->default_policy_name) == 0)
+				c->default_policy = &c->policies[i];
+		if (c->default_policy == NULL)
+			errs_add(ld->errs, ld->path, 0, "default_policy \"%s\" is not defined in policies",
+				 c->default_policy_name);
+	} else if (c->npolicies == 1) {
+		c->default_policy = &c->policies[0];
+	} else {
+		errs_add(ld->errs, ld->path, 0,
+			 "default_policy must name the policy for listeners no policy lists");
+	}
+	/* one listener, one policy */
+	for (size_t i = 0; i < c->npolicies; i++)
+		for (size_t j = 0; j < c->policies[i].listeners.n; j++)
+			for (size_t k = i; k < c->npolicies; k++)
+				for (size_t m = (k == i ? j + 1 : 0); m < c->policies[k].listeners.n; m++)
+					if (strcmp(c->policies[i].listeners.v[j], c->policies[k].listeners.v[m]) == 0)
+						errs_add(ld->errs, ld->path, c->policies[k].line,
+							 "listener \"%s\" is named by policy %s and policy %s",
+							 c->policies[k].listeners.v[m], c->policies[i].name,
+							 c->policies[k].name);
+}
+
+static void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->npolicies; i++) {
+		struct policy *p = &c->policies[i];
+		free_fields(SCOPE_POLICY, p);
+		access_free(p->sender_access);
+		access_free(p->client_access);
+		free(p->name);
+	}
+	free(c->policies);
+	free_fields(SCOPE_GLOBAL, c);
+	free(c->file);
+	free(c);
+}
+
+struct config *
+config_load(const char *path, struct errs *errs)
+{
+	struct loader ld = { path, errs };
+	size_t before = errs->n;
+	struct config *c;
+	config_t cf;
+	char *dir, *slash;
+
+	config_init(&cf);
+	/* @include "x" is relative to the file's own directory */
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		config_set_include_dir(&cf, *dir ? dir : "/");
+	}
+	free(dir);
+	if (access(path, R_OK) != 0) {
+		errs_add(errs, path, 0, "cannot read the policy file: %s", strerror(errno));
+		config_destroy(&cf);
+		return NULL;
+	}
+	if (config_read_file(&cf, path) != CONFIG_TRUE) {
+		const char *f = config_error_file(&cf);
+		errs_add(errs, f ? f : path, config_error_line(&cf), "%s", config_error_text(&cf));
+		config_destroy(&cf);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->refs = 1;
+	c->file = xstrdup(path);
+	defaults(SCOPE_GLOBAL, c);
+	walk(&ld, config_root_setting(&cf), "", SCOPE_GLOBAL, c);
+	load_policies(&ld, &cf, c);
+	finish(&ld, c);
+	config_destroy(&cf);
+	if (errs->n > before) {
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct config *
+config_ref(struct config *c)
+{
+	__atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
+	return c;
+}
+
+void
+config_unref(struct config *c)
+{
+	if (c != NULL && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		config_free(c);
+}
+
+const struct policy *
+config_policy_for(const struct config *c, const char *daemon_name)
+{
+	if (daemon_name != NULL)
+		for (size_t i = 0; i < c->npolicies; i++)
+			for (size_t j = 0; j < c->policies[i].listeners.n; j++)
+				if (strcmp(c->policies[i].listeners.v[j], daemon_name) == 0)
+					return &c->policies[i];
+	return c->default_policy;
+}
+
+static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct config *current; /* guarded by current_lock */
+
+struct config *
+config_current(void)
+{
+	struct config *c;
+
+	pthread_mutex_lock(&current_lock);
+	c = current ? config_ref(current) : NULL;
+	pthread_mutex_unlock(&current_lock);
+	return c;
+}
+
+void
+config_current_set(struct config *c)
+{
+	struct config *old;
+
+	pthread_mutex_lock(&current_lock);
+	old = current;
+	current = c;
+	pthread_mutex_unlock(&current_lock);
+	config_unref(old);
+}

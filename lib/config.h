@@ -1,0 +1,103 @@
+/*
+ * config.h - the policy file, loaded into an immutable snapshot
+ *
+ * config_load() reads a libconfig file, checks every setting against the
+ * schema table (schema.c), loads the files it names (access lists), and
+ * returns a snapshot or NULL with every problem as "file:line: reason".
+ * A snapshot never changes after load.  It is reference counted: a
+ * connection pins the snapshot current when it started (config_ref), a
+ * reload swaps in a new one (config_current_set) without locking out
+ * callbacks, and the last config_unref() frees it.
+ *
+ * Shared state: the current snapshot pointer, guarded by a mutex held only
+ * for the pointer swap and the reference increment.
+ */
+#ifndef DOORMAN_CONFIG_H
+#define DOORMAN_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "access.h"
+#include "cidr.h"
+#include "domlist.h"
+#include "errs.h"
+#include "reply.h"
+
+#define DOORMAN_DEFAULT_CONFIG "/etc/doorman/doorman.conf"
+
+struct strlist {
+	char **v;
+	size_t n;
+};
+
+/* When you add a field here, add its setting to schema.c and document it in
+ * man/doorman.conf.5 (t/unit/test_schema_man checks the two agree). */
+struct policy {
+	char *name;
+	int line;
+	struct strlist listeners;
+	bool delay_reject;
+	bool exempt_trusted;
+	bool dryrun;
+
+	struct rule relay;
+
+	struct rule helo_required;
+	struct rule helo_syntax;
+	struct rule helo_fqdn;
+	struct rule helo_self;
+
+	struct rule sender_syntax;
+	struct rule sender_non_fqdn;
+	struct rule sender_null;
+	struct rule sender_null_multi;
+	char *sender_access_path;
+	struct reply sender_access_reply;
+	struct access_table *sender_access;
+
+	char *client_access_path;
+	struct reply client_access_reply;
+	struct access_table *client_access;
+};
+
+struct config {
+	int refs; /* atomic */
+	char *file;
+
+	char *socket;
+	char *user;
+	char *pidfile;
+	long timeout;
+
+	char *log_facility;
+	bool log_accepts;
+
+	struct strlist me_hostnames;
+	struct cidrlist me_addresses;
+	struct cidrlist trusted;
+	struct domlist local_domains;
+	struct domlist relay_domains;
+
+	char *default_policy_name;
+	struct policy *policies;
+	size_t npolicies;
+	const struct policy *default_policy;
+};
+
+/* config_load - a new snapshot with one reference, or NULL with errs filled. */
+struct config *config_load(const char *path, struct errs *errs);
+struct config *config_ref(struct config *c);
+void config_unref(struct config *c);
+
+/* config_policy_for - the policy whose listeners name daemon_name, else the default. */
+const struct policy *config_policy_for(const struct config *c, const char *daemon_name);
+
+/* The process-wide current snapshot. */
+struct config *config_current(void); /* returns a new reference */
+void config_current_set(struct config *c); /* takes over the caller's reference */
+
+/* strlist helpers shared with the loader */
+bool strlist_has_nocase(const struct strlist *l, const char *s);
+
+#endif

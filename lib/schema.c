@@ -1,0 +1,207 @@
+/*
+ * schema.c - every setting of the policy file (see schema.h)
+ *
+ * When you add a row, also add the field to struct config or struct policy
+ * (config.h), document it in man/doorman.conf.5, and use it in a file under
+ * policies/.  An ST_ACTION row is followed by the ST_REPLY row of the same rule
+ * (named "x_reply", or "relay.reply"): the loader relies on that pairing to
+ * check that a configured reply agrees with its action.
+ */
+#include "schema.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+
+#define G(field) SCOPE_GLOBAL, offsetof(struct config, field)
+#define P(field) SCOPE_POLICY, offsetof(struct policy, field)
+
+static int
+check_socket(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+	const char *colon = strchr(s, ':');
+
+	if (s[0] == '/')
+		return 0;
+	if (colon != NULL && (strncmp(s, "unix:", 5) == 0 || strncmp(s, "local:", 6) == 0) &&
+	    colon[1] == '/')
+		return 0;
+	if (strncmp(s, "inet:", 5) == 0 || strncmp(s, "inet6:", 6) == 0) {
+		int port = 0;
+		const char *p = colon + 1;
+		while (*p >= '0' && *p <= '9' && port < 65536)
+			port = port * 10 + (*p++ - '0');
+		if (p != colon + 1 && port > 0 && port < 65536 && (*p == '\0' || (*p == '@' && p[1])))
+			return 0;
+	}
+	snprintf(why, whylen,
+		 "\"%s\" is not a milter socket (unix:/path, inet:port@address, inet6:port@address)", s);
+	return -1;
+}
+
+static int
+check_user(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (*s == '\0')
+		return 0;
+	if (getpwnam_r(s, &pw, buf, sizeof(buf), &res) != 0 || res == NULL) {
+		snprintf(why, whylen, "no such user \"%s\"", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_timeout(const void *field, char *why, size_t whylen)
+{
+	long v = *(const long *)field;
+
+	if (v < 1 || v > 3600) {
+		snprintf(why, whylen, "timeout %ld out of range 1..3600 seconds", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_facility(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+
+	if (log_facility_parse(s) < 0) {
+		snprintf(why, whylen, "unknown syslog facility \"%s\"", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_absolute(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+
+	if (*s != '\0' && *s != '/') {
+		snprintf(why, whylen, "\"%s\" must be an absolute path", s);
+		return -1;
+	}
+	return 0;
+}
+
+const struct setting schema[] = {
+	/* global: the milter socket and the process */
+	{ "milter.socket", G(socket), ST_STRING, "inet:8891@127.0.0.1", check_socket,
+	  "socket the MTA connects to: unix:/path, inet:port@address or inet6:port@address" },
+	{ "milter.user", G(user), ST_STRING, "", check_user,
+	  "user to run as after binding the socket; empty keeps the starting user" },
+	{ "milter.pidfile", G(pidfile), ST_STRING, "/run/doorman.pid", check_absolute,
+	  "file the process id is written to, before dropping privileges; empty for none" },
+	{ "milter.timeout", G(timeout), ST_INT, "30", check_timeout,
+	  "seconds libmilter waits on the MTA socket before giving up on a connection" },
+	{ "log.facility", G(log_facility), ST_STRING, "mail", check_facility,
+	  "syslog facility (mail, daemon, user, local0..local7); -f logs to stderr instead" },
+	{ "log.accepts", G(log_accepts), ST_BOOL, "true", NULL,
+	  "also log a line for each accepted recipient, not only for rejections" },
+
+	/* global: who we are, whom we trust, what we receive mail for */
+	{ "me.hostnames", G(me_hostnames), ST_STRLIST, "", NULL,
+	  "names of this server a client must not claim in HELO; empty: the system host name" },
+	{ "me.addresses", G(me_addresses), ST_CIDRLIST, "", NULL,
+	  "addresses of this server: a HELO literal of one is impersonation, a [literal] recipient domain is local" },
+	{ "networks.trusted", G(trusted), ST_CIDRLIST, "127.0.0.0/8, ::1/128", NULL,
+	  "client networks that may relay and (with exempt_trusted) skip client, HELO and sender checks" },
+	{ "domains.local", G(local_domains), ST_DOMLIST, "", NULL,
+	  "domains this server receives mail for; \".example.org\" means subdomains only" },
+	{ "domains.relay", G(relay_domains), ST_DOMLIST, "", NULL,
+	  "domains this server relays to another host (backup MX, internal); same syntax" },
+	{ "default_policy", G(default_policy_name), ST_STRING, "", NULL,
+	  "policy for a listener no policy names; may be empty when there is one policy only" },
+
+	/* per policy */
+	{ "listeners", P(listeners), ST_STRLIST, "", NULL,
+	  "values of the {daemon_name} milter macro that choose this policy" },
+	{ "delay_reject", P(delay_reject), ST_BOOL, "true", NULL,
+	  "hold client, HELO and sender rejections until RCPT, as Postfix smtpd_delay_reject" },
+	{ "exempt_trusted", P(exempt_trusted), ST_BOOL, "true", NULL,
+	  "trusted and authenticated clients skip client, HELO and sender checks" },
+	{ "dryrun", P(dryrun), ST_BOOL, "false", NULL,
+	  "log every reject and tempfail of this policy as dryrun and accept instead" },
+
+	{ "relay.action", P(relay.action), ST_ACTION, "reject", NULL,
+	  "action for a recipient this server must not relay to" },
+	{ "relay.reply", P(relay.reply), ST_REPLY, "554 5.7.1 Relay access denied", NULL,
+	  "reply for relay.action" },
+
+	{ "helo.required", P(helo_required.action), ST_ACTION, "reject", NULL,
+	  "action for a MAIL FROM without a HELO or EHLO before it" },
+	{ "helo.required_reply", P(helo_required.reply), ST_REPLY, "503 5.5.1 Send HELO/EHLO first", NULL,
+	  "reply for helo.required" },
+	{ "helo.syntax", P(helo_syntax.action), ST_ACTION, "reject", NULL,
+	  "action for a HELO name that is neither a host name nor an address literal" },
+	{ "helo.syntax_reply", P(helo_syntax.reply), ST_REPLY, "501 5.5.2 Invalid HELO name", NULL,
+	  "reply for helo.syntax" },
+	{ "helo.fqdn", P(helo_fqdn.action), ST_ACTION, "reject", NULL,
+	  "action for a HELO name without a dot (not fully qualified)" },
+	{ "helo.fqdn_reply", P(helo_fqdn.reply), ST_REPLY,
+	  "504 5.5.2 HELO name must be a fully-qualified domain name", NULL, "reply for helo.fqdn" },
+	{ "helo.self", P(helo_self.action), ST_ACTION, "reject", NULL,
+	  "action for a HELO that claims one of our names, local domains or addresses" },
+	{ "helo.self_reply", P(helo_self.reply), ST_REPLY, "550 5.7.1 HELO name impersonates this server", NULL,
+	  "reply for helo.self" },
+
+	{ "sender.syntax", P(sender_syntax.action), ST_ACTION, "reject", NULL,
+	  "action for a sender address that cannot be parsed" },
+	{ "sender.syntax_reply", P(sender_syntax.reply), ST_REPLY, "501 5.1.7 Bad sender address syntax", NULL,
+	  "reply for sender.syntax" },
+	{ "sender.non_fqdn", P(sender_non_fqdn.action), ST_ACTION, "reject", NULL,
+	  "action for a sender without a fully-qualified domain" },
+	{ "sender.non_fqdn_reply", P(sender_non_fqdn.reply), ST_REPLY,
+	  "504 5.5.2 Sender address must be fully qualified", NULL, "reply for sender.non_fqdn" },
+	{ "sender.null", P(sender_null.action), ST_ACTION, "accept", NULL,
+	  "action for the null sender <> (bounces); accept lets them through" },
+	{ "sender.null_reply", P(sender_null.reply), ST_REPLY, "550 5.7.1 Null sender not accepted", NULL,
+	  "reply for sender.null" },
+	{ "sender.null_multi_rcpt", P(sender_null_multi.action), ST_ACTION, "reject", NULL,
+	  "action for a second recipient of a message from the null sender (a bounce has one)" },
+	{ "sender.null_multi_rcpt_reply", P(sender_null_multi.reply), ST_REPLY,
+	  "550 5.5.3 A bounce has only one recipient", NULL, "reply for sender.null_multi_rcpt" },
+	{ "sender.access", P(sender_access_path), ST_STRING, "", check_absolute,
+	  "sender access list file (address, user@, @domain, domain, .domain keys); empty for none" },
+	{ "sender.access_reply", P(sender_access_reply), ST_REPLY,
+	  "554 5.7.1 Sender address rejected: Access denied", NULL,
+	  "reply for a sender access entry that gives none" },
+	{ "client.access", P(client_access_path), ST_STRING, "", check_absolute,
+	  "client access list file (address or CIDR keys, first match wins); empty for none" },
+	{ "client.access_reply", P(client_access_reply), ST_REPLY,
+	  "554 5.7.1 Client host rejected: Access denied", NULL,
+	  "reply for a client access entry that gives none" },
+};
+
+const size_t schema_len = sizeof(schema) / sizeof(schema[0]);
+
+const char *
+setting_type_name(enum setting_type t)
+{
+	static const char *const names[] = {
+		[ST_BOOL] = "boolean",	      [ST_INT] = "integer",	[ST_STRING] = "string",
+		[ST_STRLIST] = "string list", [ST_ACTION] = "action",	[ST_REPLY] = "reply",
+		[ST_CIDRLIST] = "CIDR list",  [ST_DOMLIST] = "domain list",
+	};
+	return names[t];
+}
+
+const struct setting *
+schema_find(enum setting_scope scope, const char *name)
+{
+	for (size_t i = 0; i < schema_len; i++)
+		if (schema[i].scope == scope && strcmp(schema[i].name, name) == 0)
+			return &schema[i];
+	return NULL;
+}

@@ -1,0 +1,294 @@
+/*
+ * session.c - the engine's stages (see session.h)
+ */
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "log.h"
+#include "xalloc.h"
+
+static const char *const stage_names[] = {
+	[STAGE_CONNECT] = "connect", [STAGE_HELO] = "helo", [STAGE_MAIL] = "mail",
+	[STAGE_RCPT] = "rcpt",	     [STAGE_DATA] = "data", [STAGE_EOM] = "eom",
+};
+
+const char *
+stage_name(enum stage st)
+{
+	return stage_names[st];
+}
+
+static void
+copy(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
+struct conn *
+conn_new(struct config *cfg, const struct conn_info *ci)
+{
+	struct conn *c = xcalloc(1, sizeof(*c));
+
+	c->cfg = cfg;
+	copy(c->daemon_name, sizeof(c->daemon_name), ci->daemon_name);
+	c->pol = config_policy_for(cfg, c->daemon_name);
+	copy(c->hostname, sizeof(c->hostname), ci->hostname && *ci->hostname ? ci->hostname : "unknown");
+	if (ci->addr != NULL && ip_parse(ci->addr, &c->ip) == 0) {
+		c->have_ip = true;
+		ip_format(&c->ip, c->addr_text, sizeof(c->addr_text));
+		c->trusted = cidrlist_match(&cfg->trusted, &c->ip) >= 0;
+	} else {
+		copy(c->addr_text, sizeof(c->addr_text), "unknown");
+	}
+	if (ci->daemon_addr != NULL && ip_parse(ci->daemon_addr, &c->daemon_ip) == 0)
+		c->have_daemon_ip = true;
+	return c;
+}
+
+void
+conn_free(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	config_unref(c->cfg);
+	free(c);
+}
+
+bool
+session_exempt(const struct conn *c)
+{
+	return c->pol->exempt_trusted && (c->trusted || c->msg.auth[0] != '\0');
+}
+
+/* key="value" with the value made printable and its quotes escaped */
+static size_t
+put_quoted(char *buf, size_t used, size_t len, const char *key, const char *val)
+{
+	if (used + 1 >= len)
+		return used;
+	used += (size_t)snprintf(buf + used, len - used, " %s=\"", key);
+	for (; *val && used + 3 < len; val++) {
+		unsigned char ch = (unsigned char)*val;
+		if (ch == '"' || ch == '\\')
+			buf[used++] = '\\';
+		buf[used++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
+	}
+	if (used + 1 < len)
+		buf[used++] = '"';
+	buf[used < len ? used : len - 1] = '\0';
+	return used < len ? used : len - 1;
+}
+
+void
+session_log(const struct conn *c, enum stage st, const struct verdict *v, const char *rcpt)
+{
+	char line[2048], reply[REPLY_LINE_MAX + 1];
+	size_t used;
+
+	char who[sizeof(c->hostname) + IP_TEXT_MAX + 4];
+
+	snprintf(who, sizeof(who), "%s[%s]", c->hostname, c->addr_text);
+	used = (size_t)snprintf(line, sizeof(line), "qid=%s", c->qid[0] ? c->qid : "-");
+	used = put_quoted(line, used, sizeof(line), "client", who);
+	used += (size_t)snprintf(line + used, sizeof(line) - used,
+				 " policy=%s stage=%s action=%s", c->pol->name, stage_name(st),
+				 action_name(v->action));
+	if (used < sizeof(line) && v->action == ACTION_DRYRUN)
+		used += (size_t)snprintf(line + used, sizeof(line) - used, " would=%s",
+					 action_name(v->would));
+	if (used < sizeof(line) && v->rule != NULL)
+		used += (size_t)snprintf(line + used, sizeof(line) - used, " rule=%s", v->rule);
+	if (used < sizeof(line) && v->reason != NULL)
+		used = put_quoted(line, used, sizeof(line), "reason", v->reason);
+	if (used < sizeof(line) && v->reply.code != 0) {
+		reply_format(&v->reply, reply, sizeof(reply));
+		used = put_quoted(line, used, sizeof(line), "reply", reply);
+	}
+	if (used < sizeof(line) && c->helo_seen)
+		used = put_quoted(line, used, sizeof(line), "helo", c->helo);
+	if (used < sizeof(line) && c->msg.active)
+		used = put_quoted(line, used, sizeof(line), "from", c->msg.sender_text);
+	if (used < sizeof(line) && rcpt != NULL)
+		put_quoted(line, used, sizeof(line), "to", rcpt);
+	log_msg(v->action == ACTION_REJECT || v->action == ACTION_TEMPFAIL ? LOG_NOTICE : LOG_INFO,
+		"%s", line);
+}
+
+/*
+ * settle - the policy's dry-run mode, then the log line.  Returns true when
+ * v stands as the stage's answer (reject or tempfail); a dry-run verdict is
+ * logged and turned into "continue".
+ */
+static bool
+settle(struct conn *c, enum stage st, struct verdict *v, const char *rcpt)
+{
+	if (v->action != ACTION_REJECT && v->action != ACTION_TEMPFAIL && v->action != ACTION_DRYRUN)
+		return false;
+	if (c->pol->dryrun && v->action != ACTION_DRYRUN) {
+		v->would = v->action;
+		v->action = ACTION_DRYRUN;
+	}
+	session_log(c, st, v, rcpt);
+	if (v->action == ACTION_DRYRUN) {
+		memset(v, 0, sizeof(*v));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * run_checks - the checks of stage st, in registry order, until one
+ * decides.  Dry-run verdicts are logged where they fire and do not stop
+ * the stage.  The first reject or tempfail is returned in v.
+ */
+static void
+run_checks(struct conn *c, enum stage st, bool exempt, struct verdict *v, const char *rcpt)
+{
+	memset(v, 0, sizeof(*v));
+	for (const struct check *const *k = checks; *k != NULL; k++) {
+		if (!((*k)->stages & STAGE_BIT(st)) || (exempt && (*k)->exemptable))
+			continue;
+		(*k)->run(c, st, v);
+		if (v->action == ACTION_ACCEPT)
+			break;
+		if (v->action == ACTION_DRYRUN) {
+			session_log(c, st, v, rcpt);
+			memset(v, 0, sizeof(*v));
+			continue;
+		}
+		if (v->action != ACTION_CONTINUE)
+			break;
+	}
+	if (v->action == ACTION_ACCEPT)
+		memset(v, 0, sizeof(*v));
+}
+
+/* A connect, HELO or sender verdict: held for RCPT, or given now. */
+static void
+hold_or_give(struct conn *c, enum stage st, struct verdict *found, struct verdict *held,
+	     struct verdict *v)
+{
+	memset(held, 0, sizeof(*held));
+	memset(v, 0, sizeof(*v));
+	if (found->action == ACTION_CONTINUE)
+		return;
+	if (c->pol->dryrun) {
+		settle(c, st, found, NULL); /* logs "would" now; nothing to hold */
+		return;
+	}
+	if (c->pol->delay_reject) {
+		*held = *found;
+		return;
+	}
+	*v = *found;
+	settle(c, st, v, NULL);
+}
+
+void
+session_connect(struct conn *c, struct verdict *v)
+{
+	struct verdict found;
+
+	run_checks(c, STAGE_CONNECT, session_exempt(c), &found, NULL);
+	hold_or_give(c, STAGE_CONNECT, &found, &c->connect_v, v);
+}
+
+void
+session_helo(struct conn *c, const char *helo, struct verdict *v)
+{
+	struct verdict found;
+
+	copy(c->helo, sizeof(c->helo), helo);
+	c->helo_seen = true;
+	run_checks(c, STAGE_HELO, session_exempt(c) || c->allowlisted, &found, NULL);
+	hold_or_give(c, STAGE_HELO, &found, &c->helo_v, v);
+}
+
+static void
+msg_reset(struct msg *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+void
+session_mail(struct conn *c, const char *sender, const char *auth_authen, struct verdict *v)
+{
+	struct msg *m = &c->msg;
+	struct verdict found;
+	const char *why;
+
+	msg_reset(m);
+	m->active = true;
+	c->transactions++;
+	copy(m->auth, sizeof(m->auth), auth_authen);
+	if (addr_parse(sender ? sender : "", &m->sender, &why) == 0) {
+		m->sender_parsed = true;
+		addr_format(&m->sender, m->sender_text, sizeof(m->sender_text));
+	} else {
+		const char *s = sender ? sender : "";
+		size_t len = strlen(s);
+		if (len >= 2 && s[0] == '<' && s[len - 1] == '>')
+			snprintf(m->sender_text, sizeof(m->sender_text), "%.*s", (int)(len - 2), s + 1);
+		else
+			copy(m->sender_text, sizeof(m->sender_text), s);
+	}
+	run_checks(c, STAGE_MAIL, session_exempt(c) || c->allowlisted, &found, NULL);
+	hold_or_give(c, STAGE_MAIL, &found, &m->mail_v, v);
+}
+
+void
+session_rcpt(struct conn *c, const char *rcpt, struct verdict *v)
+{
+	struct msg *m = &c->msg;
+	struct verdict *held[] = { &c->connect_v, &c->helo_v, &m->mail_v };
+	const char *why;
+
+	m->nrcpt++;
+	m->rcpt_parsed = addr_parse(rcpt ? rcpt : "", &m->rcpt, &why) == 0;
+	if (m->rcpt_parsed)
+		addr_format(&m->rcpt, m->rcpt_text, sizeof(m->rcpt_text));
+	else
+		copy(m->rcpt_text, sizeof(m->rcpt_text), rcpt);
+
+	/* held verdicts first, in SMTP order, unless the client is now exempt */
+	if (!session_exempt(c)) {
+		for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++) {
+			if (held[i]->action == ACTION_CONTINUE)
+				continue;
+			*v = *held[i];
+			if (settle(c, STAGE_RCPT, v, m->rcpt_text))
+				return;
+		}
+	}
+	run_checks(c, STAGE_RCPT, session_exempt(c) || c->allowlisted || m->allowlisted, v,
+		   m->rcpt_text);
+	if (settle(c, STAGE_RCPT, v, m->rcpt_text))
+		return;
+	m->naccepted++;
+	if (c->cfg->log_accepts) {
+		struct verdict ok = { .action = ACTION_ACCEPT,
+				      .rule = c->trusted		 ? "trusted"
+					      : c->msg.auth[0] != '\0' ? "authenticated"
+								       : "recipient" };
+		session_log(c, STAGE_RCPT, &ok, m->rcpt_text);
+	}
+	memset(v, 0, sizeof(*v));
+}
+
+void
+session_end_message(struct conn *c)
+{
+	msg_reset(&c->msg);
+	c->qid[0] = '\0';
+}
+
+void
+session_set_qid(struct conn *c, const char *qid)
+{
+	if (qid != NULL && *qid != '\0')
+		copy(c->qid, sizeof(c->qid), qid);
+}

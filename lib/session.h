@@ -1,0 +1,107 @@
+/*
+ * session.h - the engine: one SMTP connection and its transactions
+ *
+ * The milter layer turns each callback into one call here and maps the
+ * verdict it gets back into a milter return; nothing here knows libmilter,
+ * so every decision can be driven from unit tests.
+ *
+ * Lifetimes: a struct conn lives from connect to close and pins the config
+ * snapshot it started with; its struct msg is reset by session_mail() and
+ * session_end_message(), so a second MAIL FROM on the same connection gets
+ * every check again.  A conn is used by one callback at a time (libmilter
+ * serialises a connection's callbacks, though they may run on different
+ * threads), so it needs no lock.
+ *
+ * Decisions: each stage runs the checks registered for it (check.h).  With
+ * the policy's delay_reject, a client, HELO or sender rejection is held and
+ * given at each RCPT, where the log line can carry the envelope; trusted or
+ * authenticated clients are exempt from those checks when exempt_trusted
+ * is set.  Every decision logs one line (session_log).
+ */
+#ifndef DOORMAN_SESSION_H
+#define DOORMAN_SESSION_H
+
+#include <stdbool.h>
+
+#include "addr.h"
+#include "cidr.h"
+#include "config.h"
+#include "reply.h"
+
+enum stage {
+	STAGE_CONNECT,
+	STAGE_HELO,
+	STAGE_MAIL,
+	STAGE_RCPT,
+	STAGE_DATA,
+	STAGE_EOM,
+};
+
+#define STAGE_BIT(s) (1u << (s))
+
+struct msg {
+	bool active;
+	bool sender_parsed;          /* sender holds a parsed address */
+	bool allowlisted;            /* a sender access entry said accept */
+	struct addr sender;
+	char sender_text[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 8]; /* as logged */
+	char auth[256];              /* {auth_authen}; empty when not authenticated */
+	struct verdict mail_v;       /* held sender verdict (delay_reject) */
+	bool rcpt_parsed;            /* the recipient being checked: */
+	struct addr rcpt;
+	char rcpt_text[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 8];
+	unsigned nrcpt;              /* RCPT commands seen */
+	unsigned naccepted;          /* recipients accepted */
+};
+
+struct conn {
+	struct config *cfg;          /* pinned snapshot (one reference) */
+	const struct policy *pol;
+	char daemon_name[128];
+	char hostname[256];          /* the MTA's name for the client */
+	char addr_text[IP_TEXT_MAX];
+	bool have_ip;
+	struct ipaddr ip;
+	bool have_daemon_ip;
+	struct ipaddr daemon_ip;     /* our address the client connected to */
+	bool trusted;                /* client in networks.trusted */
+	bool allowlisted;            /* a client access entry said accept */
+	bool helo_seen;
+	char helo[256];
+	struct verdict connect_v;    /* held verdicts (delay_reject) */
+	struct verdict helo_v;
+	char qid[64];
+	unsigned long transactions;
+	struct msg msg;
+};
+
+/* What the MTA told us at connect; any field may be NULL or empty. */
+struct conn_info {
+	const char *daemon_name;  /* {daemon_name} */
+	const char *hostname;     /* client host name, "[addr]" or "unknown" */
+	const char *addr;         /* client address as text, NULL for non-IP */
+	const char *daemon_addr;  /* {daemon_addr} or {if_addr} */
+};
+
+/* conn_new - takes over one reference to cfg. */
+struct conn *conn_new(struct config *cfg, const struct conn_info *ci);
+void conn_free(struct conn *c);
+
+void session_connect(struct conn *c, struct verdict *v);
+void session_helo(struct conn *c, const char *helo, struct verdict *v);
+void session_mail(struct conn *c, const char *sender, const char *auth_authen, struct verdict *v);
+void session_rcpt(struct conn *c, const char *rcpt, struct verdict *v);
+/* session_end_message - after EOM or abort: the transaction is over. */
+void session_end_message(struct conn *c);
+/* session_set_qid - the MTA's queue id, whenever it becomes known. */
+void session_set_qid(struct conn *c, const char *qid);
+
+/* session_exempt - trusted or authenticated, and the policy exempts them. */
+bool session_exempt(const struct conn *c);
+
+/* session_log - the one decision log line; rcpt may be NULL. */
+void session_log(const struct conn *c, enum stage st, const struct verdict *v, const char *rcpt);
+
+const char *stage_name(enum stage st);
+
+#endif

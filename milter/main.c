@@ -1,0 +1,269 @@
+/*
+ * main.c - the doorman daemon
+ *
+ * SYNOPSIS
+ *	doorman [-f] [-c file]	run
+ *	doorman -n [-c file]	check the policy file and exit
+ *	doorman -D		print every setting with its type and default
+ *	doorman -V		print the version
+ *
+ * Start-up order matters for security: load and check the policy (an
+ * invalid one is never run), bind the socket as the starting user,
+ * detach (unless -f), write the pid file, then drop to milter.user before
+ * any connection is served.  SIGUSR1 reloads the policy; a policy that does
+ * not load leaves the running one in place.  libmilter owns SIGHUP, SIGTERM
+ * and SIGINT (all three stop it).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libmilter/mfapi.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "errs.h"
+#include "log.h"
+#include "milter.h"
+#include "schema.h"
+#include "version.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: doorman [-f] [-c file] | -n [-c file] | -D | -V\n");
+	exit(2);
+}
+
+static void
+print_schema(void)
+{
+	for (size_t i = 0; i < schema_len; i++)
+		printf("%s%s\t%s\t%s\t%s\n", schema[i].scope == SCOPE_POLICY ? "policies.NAME." : "",
+		       schema[i].name, setting_type_name(schema[i].type),
+		       *schema[i].def ? schema[i].def : "\"\"", schema[i].doc);
+}
+
+static struct config *
+load_or_report(const char *path)
+{
+	struct errs errs = { 0 };
+	struct config *c = config_load(path, &errs);
+
+	if (c == NULL) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_msg(LOG_ERR, "%s", errs.v[i]);
+	}
+	errs_free(&errs);
+	return c;
+}
+
+static const char *config_path = DOORMAN_DEFAULT_CONFIG;
+
+/* SIGUSR1 is blocked in every thread; this one waits for it. */
+static void *
+reload_thread(void *arg)
+{
+	sigset_t set;
+	int sig;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	for (;;) {
+		struct config *c;
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		log_msg(LOG_INFO, "reload: reading %s", config_path);
+		if ((c = load_or_report(config_path)) == NULL) {
+			log_msg(LOG_ERR, "reload: %s not loaded, the running policy stays", config_path);
+			continue;
+		}
+		config_current_set(c);
+		log_msg(LOG_INFO, "reload: %s loaded", config_path);
+	}
+	return NULL;
+}
+
+static int
+write_pidfile(const char *path)
+{
+	char buf[32];
+	int fd, len;
+
+	if (*path == '\0')
+		return 0;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0) {
+		log_msg(LOG_ERR, "pid file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)len) != len) {
+		log_msg(LOG_ERR, "pid file %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* The unix socket path of a milter socket spec, or NULL. */
+static const char *
+unix_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	return spec[0] == '/' ? spec : NULL;
+}
+
+static int
+drop_privileges(const char *user, const char *socket_spec)
+{
+	struct passwd *pw;
+	const char *sock;
+
+	if (*user == '\0') {
+		if (geteuid() == 0)
+			log_msg(LOG_WARNING, "running as root: set milter.user to drop privileges");
+		return 0;
+	}
+	if ((pw = getpwnam(user)) == NULL) {
+		log_msg(LOG_ERR, "milter.user: no such user \"%s\"", user);
+		return -1;
+	}
+	if ((sock = unix_path(socket_spec)) != NULL && chown(sock, pw->pw_uid, pw->pw_gid) < 0)
+		log_msg(LOG_WARNING, "chown %s: %s", sock, strerror(errno));
+	if (setgid(pw->pw_gid) < 0 || initgroups(user, pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		log_msg(LOG_ERR, "cannot become user %s: %s", user, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		log_msg(LOG_ERR, "dropped to %s but could become root again", user);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	if (chdir("/") < 0)
+		return -1;
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	bool check_only = false, foreground = false;
+	struct config *cfg;
+	pthread_t tid;
+	sigset_t set;
+	int ch, rc;
+
+	while ((ch = getopt(argc, argv, "c:fnDVh")) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'n':
+			check_only = true;
+			break;
+		case 'D':
+			print_schema();
+			return 0;
+		case 'V':
+			printf("doorman %s\n", DOORMAN_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	if (check_only) {
+		struct errs errs = { 0 };
+		cfg = config_load(config_path, &errs);
+		errs_print(&errs, stderr);
+		errs_free(&errs);
+		if (cfg == NULL)
+			return 1;
+		config_unref(cfg);
+		return 0;
+	}
+
+	/* errors before the log is open go to stderr, where the starter sees them */
+	log_open("doorman", true, LOG_MAIL);
+	if ((cfg = load_or_report(config_path)) == NULL) {
+		log_msg(LOG_ERR, "%s: not starting with an invalid policy", config_path);
+		return 1;
+	}
+	if (!foreground)
+		log_open("doorman", false, log_facility_parse(cfg->log_facility));
+
+	umask(007); /* a unix socket: owner and group (the MTA's) only */
+	if (smfi_setconn(cfg->socket) != MI_SUCCESS || smfi_settimeout((int)cfg->timeout) != MI_SUCCESS ||
+	    milter_register() < 0) {
+		log_msg(LOG_ERR, "cannot set up libmilter for %s", cfg->socket);
+		return 1;
+	}
+	if (smfi_opensocket(true) != MI_SUCCESS) {
+		log_msg(LOG_ERR, "cannot listen on %s", cfg->socket);
+		return 1;
+	}
+	if (!foreground && daemonize() < 0) {
+		log_msg(LOG_ERR, "cannot detach: %s", strerror(errno));
+		return 1;
+	}
+	if (write_pidfile(cfg->pidfile) < 0 || drop_privileges(cfg->user, cfg->socket) < 0)
+		return 1;
+
+	/* SIGUSR1 is taken by reload_thread only: block it before any thread starts */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	config_current_set(cfg);
+	if (pthread_create(&tid, NULL, reload_thread, NULL) != 0) {
+		log_msg(LOG_ERR, "cannot start the reload thread");
+		return 1;
+	}
+	pthread_detach(tid);
+
+	log_msg(LOG_INFO, "doorman %s listening on %s, policy %s", DOORMAN_VERSION, cfg->socket,
+		config_path);
+	rc = smfi_main();
+	log_msg(LOG_INFO, "doorman stopping");
+	if (*cfg->pidfile)
+		unlink(cfg->pidfile);
+	return rc == MI_SUCCESS ? 0 : 1;
+}
