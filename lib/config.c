@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <libconfig.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,8 +307,17 @@ load_table(struct loader *ld, config_setting_t *g, const char *name, const char 
 {
 	config_setting_t *cs;
 
+	char full[4096];
+
 	if (path == NULL || *path == '\0')
 		return NULL;
+	if (path[0] != '/') {
+		/* relative to the policy file's directory, like @include */
+		const char *slash = strrchr(ld->path, '/');
+		snprintf(full, sizeof(full), "%.*s%s", slash ? (int)(slash - ld->path + 1) : 0, ld->path,
+			 path);
+		path = full;
+	}
 	if (access(path, R_OK) != 0) {
 		int err = errno;
 		cs = config_setting_lookup(g, name);

@@ -1,0 +1,39 @@
+#!/bin/sh
+# install-deps.sh - install what doorman needs to build, run and be tested,
+# from Debian's archive, on a fresh Debian 12 machine (as root).  Safe to
+# run again: it installs only what is missing.
+set -eu
+
+build_pkgs="build-essential cmake pkg-config libmilter-dev libconfig-dev libcmocka-dev"
+# miltertest drives the milter protocol; postfix (smtp-sink, smtp-source) and
+# swaks drive real MTAs; m4 libwrap0 liblockfile1 are what the private
+# Sendmail of the tests needs (it is unpacked, not installed: installing it
+# would remove postfix); groff-base renders and lints the man pages.
+test_pkgs="miltertest swaks postfix m4 libwrap0 liblockfile1 groff-base procps iproute2"
+
+missing=""
+for p in $build_pkgs $test_pkgs; do
+	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "install-deps: need root to install:$missing" >&2
+		exit 1
+	fi
+	# installing postfix must not ask questions nor configure a system MTA
+	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# the shipped policies run doorman as this unprivileged user
+if ! getent passwd doorman >/dev/null; then
+	if [ "$(id -u)" = 0 ]; then
+		useradd --system --user-group --home-dir /nonexistent --no-create-home \
+			--shell /usr/sbin/nologin doorman
+	else
+		echo "install-deps: user doorman missing (run as root to create it)" >&2
+	fi
+fi
