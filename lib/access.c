@@ -216,3 +216,16 @@ access_client(const struct access_table *t, const struct ipaddr *ip)
 			return &t->v[i];
 	return NULL;
 }
+
+void
+access_verdict(const struct access_entry *e, const char *rule, const struct reply *dflt,
+	       const char *prefix, const char *reason, struct verdict *v)
+{
+	if (e->action == ACTION_ACCEPT) {
+		memset(v, 0, sizeof(*v));
+		v->action = ACTION_ACCEPT;
+		v->rule = rule;
+		return;
+	}
+	verdict_set_action(v, rule, e->action, e->reply.code ? &e->reply : dflt, prefix, reason);
+}

@@ -53,4 +53,12 @@ const struct access_entry *access_sender(const struct access_table *t, const str
 /* access_client - the first entry whose network holds ip, or NULL. */
 const struct access_entry *access_client(const struct access_table *t, const struct ipaddr *ip);
 
+/*
+ * access_verdict - the verdict of a matched entry: ACTION_ACCEPT (the
+ * caller records the allowlisting), or the entry's action with its own reply
+ * or dflt, under rule name rule, with reason for the log.
+ */
+void access_verdict(const struct access_entry *e, const char *rule, const struct reply *dflt,
+		    const char *prefix, const char *reason, struct verdict *v);
+
 #endif

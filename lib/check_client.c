@@ -18,15 +18,9 @@ client_run(struct conn *c, enum stage st, struct verdict *v)
 	(void)st;
 	if (!c->have_ip || (e = access_client(c->pol->client_access, &c->ip)) == NULL)
 		return;
-	if (e->action == ACTION_ACCEPT) {
-		c->allowlisted = true;
-		v->action = ACTION_ACCEPT;
-		v->rule = "client_access";
-		return;
-	}
-	verdict_set_action(v, "client_access", e->action,
-			   e->reply.code ? &e->reply : &c->pol->client_access_reply, NULL,
-			   "listed in client.access");
+	access_verdict(e, "client_access", &c->pol->client_access_reply, NULL,
+		       "listed in client.access", v);
+	c->allowlisted = v->action == ACTION_ACCEPT;
 }
 
 const struct check check_client = {

@@ -26,15 +26,9 @@ sender_mail(struct conn *c, struct verdict *v)
 		return;
 	}
 	if ((e = access_sender(p->sender_access, &m->sender)) != NULL) {
-		if (e->action == ACTION_ACCEPT) {
-			m->allowlisted = true;
-			v->action = ACTION_ACCEPT;
-			v->rule = "sender_access";
-			return;
-		}
-		verdict_set_action(v, "sender_access", e->action,
-				   e->reply.code ? &e->reply : &p->sender_access_reply, prefix,
-				   "listed in sender.access");
+		access_verdict(e, "sender_access", &p->sender_access_reply, prefix,
+			       "listed in sender.access", v);
+		m->allowlisted = v->action == ACTION_ACCEPT;
 		return;
 	}
 	if (m->sender.null) {
