@@ -177,6 +177,29 @@ daemonize(void)
 	return 0;
 }
 
+/* Bind, detach, write the pid file, drop privileges: in that order. */
+static int
+serve_setup(const struct config *cfg, bool foreground)
+{
+	umask(007); /* a unix socket: owner and group (the MTA's) only */
+	if (smfi_setconn(cfg->socket) != MI_SUCCESS || smfi_settimeout((int)cfg->timeout) != MI_SUCCESS ||
+	    milter_register() < 0) {
+		log_msg(LOG_ERR, "cannot set up libmilter for %s", cfg->socket);
+		return -1;
+	}
+	if (smfi_opensocket(true) != MI_SUCCESS) {
+		log_msg(LOG_ERR, "cannot listen on %s", cfg->socket);
+		return -1;
+	}
+	if (!foreground && daemonize() < 0) {
+		log_msg(LOG_ERR, "cannot detach: %s", strerror(errno));
+		return -1;
+	}
+	if (write_pidfile(cfg->pidfile) < 0 || drop_privileges(cfg->user, cfg->socket) < 0)
+		return -1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -230,23 +253,10 @@ main(int argc, char **argv)
 	if (!foreground)
 		log_open("doorman", false, log_facility_parse(cfg->log_facility));
 
-	umask(007); /* a unix socket: owner and group (the MTA's) only */
-	if (smfi_setconn(cfg->socket) != MI_SUCCESS || smfi_settimeout((int)cfg->timeout) != MI_SUCCESS ||
-	    milter_register() < 0) {
-		log_msg(LOG_ERR, "cannot set up libmilter for %s", cfg->socket);
+	if (serve_setup(cfg, foreground) < 0) {
+		config_unref(cfg);
 		return 1;
 	}
-	if (smfi_opensocket(true) != MI_SUCCESS) {
-		log_msg(LOG_ERR, "cannot listen on %s", cfg->socket);
-		return 1;
-	}
-	if (!foreground && daemonize() < 0) {
-		log_msg(LOG_ERR, "cannot detach: %s", strerror(errno));
-		return 1;
-	}
-	if (write_pidfile(cfg->pidfile) < 0 || drop_privileges(cfg->user, cfg->socket) < 0)
-		return 1;
-
 	/* SIGUSR1 is taken by reload_thread only: block it before any thread starts */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
@@ -255,6 +265,7 @@ main(int argc, char **argv)
 	config_current_set(cfg);
 	if (pthread_create(&tid, NULL, reload_thread, NULL) != 0) {
 		log_msg(LOG_ERR, "cannot start the reload thread");
+		config_current_set(NULL);
 		return 1;
 	}
 	pthread_detach(tid);
@@ -265,5 +276,6 @@ main(int argc, char **argv)
 	log_msg(LOG_INFO, "doorman stopping");
 	if (*cfg->pidfile)
 		unlink(cfg->pidfile);
+	config_current_set(NULL);
 	return rc == MI_SUCCESS ? 0 : 1;
 }
