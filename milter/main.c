@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <libmilter/mfapi.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -66,6 +67,23 @@ load_or_report(const char *path)
 }
 
 static const char *config_path = DOORMAN_DEFAULT_CONFIG;
+static char abs_path[PATH_MAX];
+
+/* Settings read once at start; a reload cannot change them. */
+static struct {
+	char socket[1024];
+	char user[256];
+	char pidfile[1024];
+} started;
+
+static void
+warn_restart_only(const struct config *c)
+{
+	if (strcmp(c->socket, started.socket) != 0 || strcmp(c->user, started.user) != 0 ||
+	    strcmp(c->pidfile, started.pidfile) != 0)
+		log_msg(LOG_WARNING, "reload: milter.socket, milter.user and milter.pidfile "
+				     "take effect at the next start only");
+}
 
 /* SIGUSR1 is blocked in every thread; this one waits for it. */
 static void *
@@ -86,6 +104,7 @@ reload_thread(void *arg)
 			log_msg(LOG_ERR, "reload: %s not loaded, the running policy stays", config_path);
 			continue;
 		}
+		warn_restart_only(c);
 		config_current_set(c);
 		log_msg(LOG_INFO, "reload: %s loaded", config_path);
 	}
@@ -244,6 +263,10 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+	/* daemonize() changes to "/": reloads need the file's absolute name */
+	if (realpath(config_path, abs_path) != NULL)
+		config_path = abs_path;
+
 	/* errors before the log is open go to stderr, where the starter sees them */
 	log_open("doorman", true, LOG_MAIL);
 	if ((cfg = load_or_report(config_path)) == NULL) {
@@ -253,13 +276,24 @@ main(int argc, char **argv)
 	if (!foreground)
 		log_open("doorman", false, log_facility_parse(cfg->log_facility));
 
+	snprintf(started.socket, sizeof(started.socket), "%s", cfg->socket);
+	snprintf(started.user, sizeof(started.user), "%s", cfg->user);
+	snprintf(started.pidfile, sizeof(started.pidfile), "%s", cfg->pidfile);
 	if (serve_setup(cfg, foreground) < 0) {
 		config_unref(cfg);
 		return 1;
 	}
-	/* SIGUSR1 is taken by reload_thread only: block it before any thread starts */
+	/*
+	 * Block the signals that threads sigwait() for before any thread
+	 * starts: SIGUSR1 for reload_thread, SIGHUP/SIGTERM/SIGINT for
+	 * libmilter's own signal thread.  A thread that left SIGTERM
+	 * unblocked would take it and die by its default action.
+	 */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	config_current_set(cfg);
@@ -274,8 +308,9 @@ main(int argc, char **argv)
 		config_path);
 	rc = smfi_main();
 	log_msg(LOG_INFO, "doorman stopping");
-	if (*cfg->pidfile)
-		unlink(cfg->pidfile);
+	/* cfg may be gone after a reload: use the copy */
+	if (*started.pidfile)
+		unlink(started.pidfile);
 	config_current_set(NULL);
 	return rc == MI_SUCCESS ? 0 : 1;
 }
