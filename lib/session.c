@@ -36,7 +36,9 @@ conn_new(struct config *cfg, const struct conn_info *ci)
 	c->cfg = cfg;
 	copy(c->daemon_name, sizeof(c->daemon_name), ci->daemon_name);
 	c->pol = config_policy_for(cfg, c->daemon_name);
-	copy(c->hostname, sizeof(c->hostname), ci->hostname && *ci->hostname ? ci->hostname : "unknown");
+	/* MTAs pass "[address]" when the client has no verified name */
+	copy(c->hostname, sizeof(c->hostname),
+	     ci->hostname && *ci->hostname && *ci->hostname != '[' ? ci->hostname : "unknown");
 	if (ci->addr != NULL && ip_parse(ci->addr, &c->ip) == 0) {
 		c->have_ip = true;
 		ip_format(&c->ip, c->addr_text, sizeof(c->addr_text));

@@ -1,0 +1,160 @@
+# scenarios.sh - the scenario list every real MTA suite runs (sourced)
+#
+# The client picks its address on loopback with swaks --local-interface
+# (Linux routes all of 127.0.0.0/8 to lo): 127.0.0.20 is an external
+# client, 127.0.0.10 is in doorman's trusted network, 127.0.0.30 is in the
+# client access list.  Each scenario asserts the reply the client sees to
+# RCPT TO and, for rejections, the doorman log line; accepted mail must
+# reach the sink.  Expectations that differ per MTA say why.
+
+EXTERNAL=127.0.0.20
+TRUSTED=127.0.0.10
+BLOCKED=127.0.0.30
+RELAY_REPLY='554 5.7.1 .*doorman: relay access denied'
+
+# smtp_rcpt PORT CLIENT HELO FROM TO [extra swaks args] - the RCPT reply line
+smtp_rcpt() {
+	local port=$1 client=$2 helo=$3 from=$4 to=$5
+	shift 5
+	timeout 20 swaks --server "127.0.0.1:$port" --local-interface "$client" --ehlo "$helo" \
+		--from "$from" --to "$to" --quit-after RCPT --timeout 15 "$@" 2>&1 |
+		awk '/^ *-> RCPT TO/ { getline; sub(/^ *<[-*]+ */, ""); print; exit }' || true
+}
+
+# smtp_send PORT CLIENT HELO FROM TO [extra] - full delivery; prints swaks' exit code
+smtp_send() {
+	local port=$1 client=$2 helo=$3 from=$4 to=$5
+	shift 5
+	timeout 30 swaks --server "127.0.0.1:$port" --local-interface "$client" --ehlo "$helo" \
+		--from "$from" --to "$to" --timeout 15 \
+		--header "Subject: doorman test $RANDOM" "$@" >/dev/null 2>&1 && echo 0 || echo $?
+}
+
+# expect_rcpt NAME PORT CLIENT HELO FROM TO REGEX [extra]
+expect_rcpt() {
+	local name=$1 port=$2 client=$3 helo=$4 from=$5 to=$6 want=$7 got
+	shift 7
+	got=$(smtp_rcpt "$port" "$client" "$helo" "$from" "$to" "$@")
+	if printf '%s\n' "$got" | grep -Eq -- "^$want"; then
+		ok "$MTA: $name: $got"
+	else
+		not_ok "$MTA: $name: RCPT TO:<$to> got '$got', want /$want/"
+	fi
+}
+
+# expect_delivered NAME PORT CLIENT HELO FROM TO [extra]
+expect_delivered() {
+	local name=$1 port=$2 client=$3 helo=$4 from=$5 to=$6 rc
+	shift 6
+	rc=$(smtp_send "$port" "$client" "$helo" "$from" "$to" "$@")
+	if [ "$rc" = 0 ] && sink_has "$SINKDIR" "$to" 20; then
+		ok "$MTA: $name: accepted and delivered to <$to>"
+	else
+		not_ok "$MTA: $name: swaks exit $rc, or <$to> not in the sink"
+	fi
+}
+
+# expect_log NAME REGEX - doorman logged a line matching REGEX
+expect_log() {
+	if log_has "$DOORMAN_LOG" "$2"; then
+		ok "$MTA: $1: logged"
+	else
+		not_ok "$MTA: $1: no log line /$2/"
+	fi
+}
+
+relay_forms() {
+	# each line: a recipient an external client must not relay to
+	cat <<'FORMS'
+u@remote.example
+u@REMOTE.EXAMPLE
+u@remote.example.
+u%remote.example@example.org
+u%remote.example@relay.example
+remote.example!u@example.org
+"u@remote.example"@example.org
+"u%remote.example"@example.org
+"u!remote.example"@example.org
+u@remote.example@example.org
+@example.org:u@remote.example
+@example.org,@relay.example:u@remote.example
+u@[192.0.2.99]
+u@[IPv6:2001:db8::1]
+u@example.org.remote.example
+u@xexample.org
+u@sub.example.org
+u@localhost
+u@relay.example.remote.example
+U%REMOTE.EXAMPLE@EXAMPLE.ORG
+FORMS
+}
+
+# run_scenarios MTA SMTP_PORT SUBMISSION_PORT SINKDIR DOORMAN_LOG AUTH_ARGS...
+run_scenarios() {
+	MTA=$1
+	local smtp=$2 sub=$3
+	SINKDIR=$4
+	DOORMAN_LOG=$5
+	shift 5
+	local good=client.example.net from=sender@example.net to n=0
+
+	# relay attempts from an external client, every form
+	while IFS= read -r to; do
+		n=$((n + 1))
+		expect_rcpt "relay form $n" "$smtp" $EXTERNAL $good $from "$to" "$RELAY_REPLY"
+	done < <(relay_forms)
+	expect_log "relay logged with rule and reason" \
+		'stage=rcpt action=reject rule=relay reason="percent_hack"'
+	expect_log "source route logged" 'rule=relay reason="source_route"'
+
+	# local and relay-domain recipients are accepted and delivered
+	expect_delivered "local recipient" "$smtp" $EXTERNAL $good $from postmaster@example.org
+	expect_delivered "local recipient, case and trailing dot" "$smtp" $EXTERNAL $good $from \
+		User@EXAMPLE.ORG.
+	expect_delivered "relay domain" "$smtp" $EXTERNAL $good $from u@relay.example
+	expect_log "accept logged" 'action=accept rule=recipient .*to="postmaster@example.org"'
+
+	# trusted network and authenticated clients may relay
+	expect_delivered "trusted client relays" "$smtp" $TRUSTED $good $from trusted@remote.example
+	if [ $# -gt 0 ]; then
+		expect_delivered "authenticated client relays" "$smtp" $EXTERNAL $good $from \
+			authed@remote.example "$@"
+		expect_log "authenticated relay logged" 'action=accept rule=authenticated .*to="authed@remote.example"'
+	fi
+	# an AUTH= parameter on MAIL FROM is not authentication (swaks has no
+	# option for MAIL parameters: they ride in the address argument)
+	if [ -n "${AUTH_PARAM_OK:-}" ]; then
+		expect_rcpt "AUTH= parameter is not authentication" "$smtp" $EXTERNAL $good \
+			"$from> AUTH=<alice@example.org" u@remote.example "$RELAY_REPLY"
+	fi
+
+	# HELO checks, given at RCPT (delay_reject)
+	expect_rcpt "HELO syntax" "$smtp" $EXTERNAL 'bad_helo!' $from postmaster@example.org \
+		'501 5.5.2 doorman: invalid HELO name'
+	expect_rcpt "HELO not fully qualified" "$smtp" $EXTERNAL localhostish $from \
+		postmaster@example.org '504 5.5.2 doorman: HELO name must be fully qualified'
+	expect_rcpt "HELO claims our name" "$smtp" $EXTERNAL mx.doorman.test $from \
+		postmaster@example.org '550 5.7.1 doorman: you are not me'
+	expect_rcpt "HELO claims our address" "$smtp" $EXTERNAL '[127.0.0.1]' $from \
+		postmaster@example.org '550 5.7.1 doorman: you are not me'
+	expect_log "HELO rejection logged at rcpt" 'stage=rcpt action=reject rule=helo_self'
+
+	# sender checks
+	expect_rcpt "sender access: address" "$smtp" $EXTERNAL $good spammer@bad.example \
+		postmaster@example.org '554 5.7.1 .*doorman: sender blocked'
+	expect_rcpt "sender access: @domain" "$smtp" $EXTERNAL $good x@blocked.example \
+		postmaster@example.org '550 5.7.1 .*doorman: domain blocked'
+	expect_rcpt "sender not fully qualified" "$smtp" $EXTERNAL $good someone@localdomain \
+		postmaster@example.org '504 5.5.2 .*doorman: sender address must be fully qualified'
+	expect_log "sender rejection logged" 'action=reject rule=sender_access .*from="spammer@bad.example"'
+
+	# client access list
+	expect_rcpt "client access list" "$smtp" $BLOCKED $good $from postmaster@example.org \
+		'554 5.7.1 doorman: client blocked'
+	expect_log "client rejection logged" "client=\"[^\"]*\\[$BLOCKED\\]\" policy=inbound stage=rcpt action=reject rule=client_access"
+
+	# the submission listener has its own policy, and still no open relay
+	expect_rcpt "submission: no relay without auth" "$sub" $EXTERNAL $good $from u@remote.example \
+		'554 5.7.1 .*doorman: authentication required'
+	expect_log "submission policy chosen by daemon_name" 'policy=submission stage=rcpt action=reject rule=relay'
+}
