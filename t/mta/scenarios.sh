@@ -35,6 +35,8 @@ expect_rcpt() {
 	local name=$1 port=$2 client=$3 helo=$4 from=$5 to=$6 want=$7 got
 	shift 7
 	got=$(smtp_rcpt "$port" "$client" "$helo" "$from" "$to" "$@")
+	# Sendmail puts "<rcpt>... " before a reply text that has no address
+	got=$(printf '%s\n' "$got" | sed 's/^\([0-9][0-9][0-9] [0-9.]* \)<[^>]*>\.\.\. /\1/')
 	if printf '%s\n' "$got" | grep -Eq -- "^$want"; then
 		ok "$MTA: $name: $got"
 	else
@@ -89,6 +91,21 @@ U%REMOTE.EXAMPLE@EXAMPLE.ORG
 FORMS
 }
 
+# relay_want RCPT - the reply expected for a relay attempt.  Sendmail
+# refuses a few forms itself before the milter sees them, with its own
+# 5xx: a double '@' ("Invalid route address"), a source route with more
+# than one hop (its parser splits at the comma: "User address required"),
+# and "localhost", which is always one of its own names ("User unknown",
+# no mailbox behind it here).  Refused either way, never relayed.
+relay_want() {
+	case "$MTA:$1" in
+	sendmail:u@remote.example@example.org) echo '553 5.1.3 .*Invalid route address' ;;
+	sendmail:@example.org,@relay.example:*) echo '553 5.1.3 .*User address required' ;;
+	sendmail:u@localhost) echo '550 5.1.1 .*User unknown' ;;
+	*) echo "$RELAY_REPLY" ;;
+	esac
+}
+
 # run_scenarios MTA SMTP_PORT SUBMISSION_PORT SINKDIR DOORMAN_LOG AUTH_ARGS...
 run_scenarios() {
 	MTA=$1
@@ -101,7 +118,7 @@ run_scenarios() {
 	# relay attempts from an external client, every form
 	while IFS= read -r to; do
 		n=$((n + 1))
-		expect_rcpt "relay form $n" "$smtp" $EXTERNAL $good $from "$to" "$RELAY_REPLY"
+		expect_rcpt "relay form $n" "$smtp" $EXTERNAL $good $from "$to" "$(relay_want "$to")"
 	done < <(relay_forms)
 	expect_log "relay logged with rule and reason" \
 		'stage=rcpt action=reject rule=relay reason="percent_hack"'
@@ -129,7 +146,7 @@ run_scenarios() {
 	fi
 
 	# HELO checks, given at RCPT (delay_reject)
-	expect_rcpt "HELO syntax" "$smtp" $EXTERNAL 'bad_helo!' $from postmaster@example.org \
+	expect_rcpt "HELO syntax" "$smtp" $EXTERNAL 'bad..helo.example' $from postmaster@example.org \
 		'501 5.5.2 doorman: invalid HELO name'
 	expect_rcpt "HELO not fully qualified" "$smtp" $EXTERNAL localhostish $from \
 		postmaster@example.org '504 5.5.2 doorman: HELO name must be fully qualified'
