@@ -29,6 +29,7 @@
 struct loader {
 	const char *path;
 	struct errs *errs;
+	char incname[4096]; /* src_file()'s answer for an included file */
 };
 
 bool
@@ -144,18 +145,30 @@ apply_default(const struct setting *s, void *base)
 	}
 }
 
+/*
+ * src_file - the file a setting came from, for error messages.  libconfig
+ * names an @include'd file as the directive wrote it; a relative one is
+ * relative to the main file's directory (config_set_include_dir), so say
+ * so, giving a name the postmaster can open.
+ */
 static const char *
-src_file(const config_setting_t *cs, const char *fallback)
+src_file(struct loader *ld, const config_setting_t *cs)
 {
-	const char *f = config_setting_source_file(cs);
-	return f ? f : fallback;
+	const char *f = config_setting_source_file(cs), *slash;
+
+	if (f == NULL)
+		return ld->path;
+	if (f[0] == '/' || strcmp(f, ld->path) == 0 || (slash = strrchr(ld->path, '/')) == NULL)
+		return f;
+	snprintf(ld->incname, sizeof(ld->incname), "%.*s%s", (int)(slash - ld->path + 1), ld->path, f);
+	return ld->incname;
 }
 
 static void
 apply_value(struct loader *ld, const struct setting *s, void *base, config_setting_t *cs)
 {
 	void *field = FIELD(base, s);
-	const char *file = src_file(cs, ld->path);
+	const char *file = src_file(ld, cs);
 	int line = (int)config_setting_source_line(cs);
 	int t = config_setting_type(cs);
 	char why[512];
@@ -225,7 +238,7 @@ walk(struct loader *ld, config_setting_t *group, const char *prefix, enum settin
 {
 	for (int i = 0; i < config_setting_length(group); i++) {
 		config_setting_t *cs = config_setting_get_elem(group, (unsigned)i);
-		const char *file = src_file(cs, ld->path);
+		const char *file = src_file(ld, cs);
 		int line = (int)config_setting_source_line(cs);
 		char name[256];
 		const struct setting *s;
@@ -321,7 +334,7 @@ load_table(struct loader *ld, config_setting_t *g, const char *name, const char 
 	if (access(path, R_OK) != 0) {
 		int err = errno;
 		cs = config_setting_lookup(g, name);
-		errs_add(ld->errs, cs ? src_file(cs, ld->path) : ld->path,
+		errs_add(ld->errs, cs ? src_file(ld, cs) : ld->path,
 			 cs ? (int)config_setting_source_line(cs) : 0, "%s: cannot read %s: %s", name, path,
 			 strerror(err));
 		return NULL;
@@ -349,7 +362,7 @@ load_policies(struct loader *ld, config_t *cf, struct config *c)
 		p->name = xstrdup(config_setting_name(g));
 		p->line = (int)config_setting_source_line(g);
 		if (!config_setting_is_group(g)) {
-			errs_add(ld->errs, src_file(g, ld->path), p->line,
+			errs_add(ld->errs, src_file(ld, g), p->line,
 				 "policies.%s must be a group { ... }", p->name);
 			continue;
 		}
@@ -422,7 +435,7 @@ config_free(struct config *c)
 struct config *
 config_load(const char *path, struct errs *errs)
 {
-	struct loader ld = { path, errs };
+	struct loader ld = { .path = path, .errs = errs };
 	size_t before = errs->n;
 	struct config *c;
 	config_t cf;
