@@ -231,12 +231,14 @@ session_mail(struct conn *c, const char *sender, const char *auth_authen, struct
 		m->sender_parsed = true;
 		addr_format(&m->sender, m->sender_text, sizeof(m->sender_text));
 	} else {
+		/* as the client wrote it, less the brackets the reply adds */
 		const char *s = sender ? sender : "";
 		size_t len = strlen(s);
-		if (len >= 2 && s[0] == '<' && s[len - 1] == '>')
-			snprintf(m->sender_text, sizeof(m->sender_text), "%.*s", (int)(len - 2), s + 1);
-		else
-			copy(m->sender_text, sizeof(m->sender_text), s);
+		if (len > 0 && s[0] == '<')
+			s++, len--;
+		if (len > 0 && s[len - 1] == '>')
+			len--;
+		snprintf(m->sender_text, sizeof(m->sender_text), "%.*s", (int)len, s);
 	}
 	run_checks(c, STAGE_MAIL, session_exempt(c) || c->allowlisted, &found, NULL);
 	hold_or_give(c, STAGE_MAIL, &found, &m->mail_v, v);

@@ -1,0 +1,48 @@
+-- lib.lua - helpers for doorman's miltertest scenarios (dofile'd)
+--
+-- mt.getreply() gives only the kind of answer: SMFIR_CONTINUE, or
+-- SMFIR_REPLYCODE when doorman rejected or tempfailed with its own reply.
+-- Which reply it was is asserted through the log (SCENARIO.expect).
+
+SOCKET = os.getenv("DOORMAN_SOCKET")
+
+function check(got, want, what)
+	if got ~= want then
+		error(string.format("%s: reply %s, want %s", what, tostring(got), tostring(want)), 2)
+	end
+end
+
+-- session{daemon_name=, addr=, host=, daemon_addr=, helo=}: a connection
+-- that went through connect (and HELO, unless helo == false)
+function session(t)
+	local conn = mt.connect(SOCKET, 40, 0.05)
+	assert(conn, "mt.connect failed")
+	local macros = { "{daemon_name}", t.daemon_name or "inbound" }
+	if t.daemon_addr then
+		macros[#macros + 1] = "{daemon_addr}"
+		macros[#macros + 1] = t.daemon_addr
+	end
+	mt.macro(conn, SMFIC_CONNECT, (table.unpack or unpack)(macros))
+	assert(mt.conninfo(conn, t.host or "client.example.net", t.addr or "203.0.113.5") == nil)
+	check(mt.getreply(conn), t.connect_reply or SMFIR_CONTINUE, "connect")
+	if t.helo ~= false then
+		assert(mt.helo(conn, t.helo or "client.example.net") == nil)
+		check(mt.getreply(conn), t.helo_reply or SMFIR_CONTINUE, "helo " .. (t.helo or ""))
+	end
+	return conn
+end
+
+-- mail(conn, from, want, auth, qid, params...)
+function mail(conn, from, want, auth, qid, ...)
+	mt.macro(conn, SMFIC_MAIL, "i", qid or "QID", "{auth_authen}", auth or "")
+	assert(mt.mailfrom(conn, from, ...) == nil)
+	check(mt.getreply(conn), want or SMFIR_CONTINUE, "MAIL FROM " .. from)
+end
+
+function rcpt(conn, to, want)
+	assert(mt.rcptto(conn, to) == nil)
+	check(mt.getreply(conn), want, "RCPT TO " .. to)
+end
+
+OK = SMFIR_CONTINUE
+NO = SMFIR_REPLYCODE

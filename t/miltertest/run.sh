@@ -1,0 +1,74 @@
+#!/bin/bash
+# run.sh BUILD_DIR SCENARIO - one miltertest scenario against a real doorman
+#
+# Writes conf/SCENARIO.conf (or conf/default.conf) with @PORT@ and @DIR@
+# filled in, starts doorman -f with its log captured, runs
+# `miltertest -s SCENARIO.lua` (the socket in $DOORMAN_SOCKET), stops
+# doorman, then checks SCENARIO.expect against the log: each line is an
+# extended regex some log line must match, or, after "! ", one no line may
+# match.  A SCENARIO.sh beside the script, if any, runs between miltertest
+# and the checks with the same environment (reload tests use it).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:?usage: run.sh BUILD_DIR SCENARIO}" && pwd)
+name=${2:?scenario}
+. "$here/../lib/common.sh"
+
+command -v miltertest >/dev/null || die "miltertest missing: run t/install-deps.sh"
+# one port per scenario, so scenarios may run side by side
+port=$((17000 + $(cksum <<<"$name" | cut -d' ' -f1) % 90))
+work=$(mktemp -d /tmp/doorman-mt.XXXXXX)
+cleanup() {
+	stop_doorman
+	if [ "$T_FAILED" -gt 0 ]; then
+		echo "--- doorman log"; cat "$work/doorman.log"
+		echo "(kept $work)"
+	else
+		rm -rf "$work"
+	fi
+}
+trap cleanup EXIT
+
+conf=$here/conf/$name.conf
+[ -f "$conf" ] || conf=$here/conf/default.conf
+fill() { sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$here|g" "$1"; }
+fill "$conf" >"$work/doorman.conf"
+export DOORMAN_SOCKET="inet:$port@127.0.0.1" DOORMAN_WORK=$work DOORMAN_HERE=$here DOORMAN_PORT=$port
+start_doorman "$build/milter/doorman" "$work/doorman.conf" "$work/doorman.log" "$port"
+export DOORMAN_PID
+
+cd "$here"
+if timeout 60 miltertest -s "$name.lua" >"$work/miltertest.out" 2>&1; then
+	ok "$name: miltertest script"
+else
+	not_ok "$name: miltertest script"
+	cat "$work/miltertest.out"
+fi
+if [ -x "$here/$name.sh" ]; then
+	if "$here/$name.sh"; then ok "$name: $name.sh"; else not_ok "$name: $name.sh"; fi
+fi
+stop_doorman
+if grep -Eq 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$work/doorman.log"; then
+	not_ok "$name: sanitizer report in the doorman log"
+fi
+
+while IFS= read -r want; do
+	case "$want" in
+	'' | '#'*) continue ;;
+	'! '*)
+		if log_has "$work/doorman.log" "${want#! }"; then
+			not_ok "$name: log has /${want#! }/"
+		else
+			ok "$name: log lacks /${want#! }/"
+		fi
+		;;
+	*)
+		if log_has "$work/doorman.log" "$want"; then
+			ok "$name: log has /$want/"
+		else
+			not_ok "$name: no log line /$want/"
+		fi
+		;;
+	esac
+done <"$here/$name.expect"
+finish
