@@ -59,12 +59,17 @@ start_doorman() {
 	wait_port 127.0.0.1 "$port" 10 || { cat "$log" >&2; die "doorman did not listen on $port"; }
 }
 
-stop_doorman() {
-	if [ -n "${DOORMAN_PID:-}" ]; then
-		kill "$DOORMAN_PID" 2>/dev/null || true
-		wait "$DOORMAN_PID" 2>/dev/null || true
-		DOORMAN_PID=
+# stop_bg PID - stop a server this shell started in the background
+stop_bg() {
+	if [ -n "${1:-}" ]; then
+		kill "$1" 2>/dev/null || true
+		wait "$1" 2>/dev/null || true
 	fi
+}
+
+stop_doorman() {
+	stop_bg "${DOORMAN_PID:-}"
+	DOORMAN_PID=
 }
 
 # log_has LOG REGEX - some line of LOG matches the extended regex

@@ -68,9 +68,6 @@ sendmail_start() {
 }
 
 sendmail_stop() {
-	if [ -n "${SENDMAIL_PID:-}" ]; then
-		kill "$SENDMAIL_PID" 2>/dev/null || true
-		wait "$SENDMAIL_PID" 2>/dev/null || true
-		SENDMAIL_PID=
-	fi
+	stop_bg "${SENDMAIL_PID:-}"
+	SENDMAIL_PID=
 }

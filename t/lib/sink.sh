@@ -12,11 +12,8 @@ sink_start() {
 }
 
 sink_stop() {
-	if [ -n "${SINK_PID:-}" ]; then
-		kill "$SINK_PID" 2>/dev/null || true
-		wait "$SINK_PID" 2>/dev/null || true
-		SINK_PID=
-	fi
+	stop_bg "${SINK_PID:-}"
+	SINK_PID=
 }
 
 # sink_has DIR RCPT SECONDS - a message for RCPT reached the sink

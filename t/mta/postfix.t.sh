@@ -14,30 +14,16 @@ build=$(cd "${1:?usage: postfix.t.sh BUILD_DIR}" && pwd)
 MILTER_PORT=17101 SMTP_PORT=17125 SUB_PORT=17187 SINK_PORT=17126
 
 deps_postfix
-work=$(mktemp -d /tmp/doorman-postfix.XXXXXX)
-chmod 755 "$work"
 cleanup() {
 	postfix_stop
-	stop_doorman
-	sink_stop
-	if [ "$T_FAILED" -gt 0 ] || [ "${KEEP:-}" ]; then
-		echo "--- doorman log"; cat "$work/doorman.log" 2>/dev/null | tail -40
-		echo "--- postfix log"; tail -40 "$work/postfix/maillog" 2>/dev/null
-		echo "(work directory kept: $work)"
-	else
-		rm -rf "$work"
-	fi
+	mta_suite_stop "${MTA_WORK:-}/postfix/maillog"
 }
 trap cleanup EXIT
-
-sed -e "s|@MILTER_PORT@|$MILTER_PORT|g" -e "s|@WORK@|$work|g" "$here/doorman.conf.in" >"$work/doorman.conf"
-cp "$here/sender_access" "$here/client_access" "$work/"
-sink_start "$work/sink" $SINK_PORT
-start_doorman "$build/milter/doorman" "$work/doorman.conf" "$work/doorman.log" $MILTER_PORT
-postfix_start "$work" $SMTP_PORT $SUB_PORT "inet:127.0.0.1:$MILTER_PORT" $SINK_PORT
+mta_suite_start postfix $MILTER_PORT $SINK_PORT "$build"
+postfix_start "$MTA_WORK" $SMTP_PORT $SUB_PORT "inet:127.0.0.1:$MILTER_PORT" $SINK_PORT
 
 # Postfix takes SMTP AUTH identities from XCLIENT LOGIN and passes them to
 # the milter as {auth_authen}, as after a real SASL login.
-run_scenarios postfix $SMTP_PORT $SUB_PORT "$work/sink" "$work/doorman.log" --xclient-login alice
+run_scenarios postfix $SMTP_PORT $SUB_PORT "$MTA_WORK/sink" "$MTA_WORK/doorman.log" --xclient-login alice
 
 finish

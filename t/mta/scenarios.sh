@@ -7,6 +7,36 @@
 # RCPT TO and, for rejections, the doorman log line; accepted mail must
 # reach the sink.  Expectations that differ per MTA say why.
 
+# mta_suite_start MTA MILTER_PORT SINK_PORT BUILD - a work directory
+# ($MTA_WORK) with the doorman policy and access lists, smtp-sink and
+# doorman running; mta_suite_stop (the caller's EXIT trap, after stopping
+# its MTA) stops them and keeps the directory when something failed.
+mta_suite_start() {
+	local mta=$1 milter=$2 sink=$3 build=$4 here
+	here=$(dirname "${BASH_SOURCE[0]}")
+	MTA_WORK=$(mktemp -d "/tmp/doorman-$mta.XXXXXX")
+	chmod 755 "$MTA_WORK"
+	sed -e "s|@MILTER_PORT@|$milter|g" -e "s|@WORK@|$MTA_WORK|g" "$here/doorman.conf.in" \
+		>"$MTA_WORK/doorman.conf"
+	cp "$here/sender_access" "$here/client_access" "$MTA_WORK/"
+	sink_start "$MTA_WORK/sink" "$sink"
+	start_doorman "$build/milter/doorman" "$MTA_WORK/doorman.conf" "$MTA_WORK/doorman.log" "$milter"
+}
+
+# mta_suite_stop MTA_LOG
+mta_suite_stop() {
+	stop_doorman
+	sink_stop
+	[ -n "${MTA_WORK:-}" ] || return 0
+	if [ "$T_FAILED" -gt 0 ] || [ "${KEEP:-}" ]; then
+		echo "--- doorman log"; tail -40 "$MTA_WORK/doorman.log" 2>/dev/null
+		echo "--- MTA log"; tail -40 "$1" 2>/dev/null
+		echo "(work directory kept: $MTA_WORK)"
+	else
+		rm -rf "$MTA_WORK"
+	fi
+}
+
 EXTERNAL=127.0.0.20
 TRUSTED=127.0.0.10
 BLOCKED=127.0.0.30
@@ -28,6 +58,24 @@ smtp_send() {
 	timeout 30 swaks --server "127.0.0.1:$port" --local-interface "$client" --ehlo "$helo" \
 		--from "$from" --to "$to" --timeout 15 \
 		--header "Subject: doorman test $RANDOM" "$@" >/dev/null 2>&1 && echo 0 || echo $?
+}
+
+# raw_rcpt_without_helo PORT FROM TO - the RCPT reply of a session that
+# never says HELO (swaks always does), from 127.0.0.1 (not trusted here)
+raw_rcpt_without_helo() {
+	local port=$1 from=$2 to=$3 line cmd reply=
+	exec 3<>"/dev/tcp/127.0.0.1/$port" || return 0
+	for cmd in "" "MAIL FROM:<$from>" "RCPT TO:<$to>"; do
+		[ -n "$cmd" ] && printf '%s\r\n' "$cmd" >&3
+		while IFS= read -r -t 15 line <&3; do
+			line=${line%$'\r'}
+			[ "${line:3:1}" = "-" ] || break
+		done
+		reply=$line
+	done
+	printf 'QUIT\r\n' >&3
+	exec 3<&-
+	echo "$reply"
 }
 
 # expect_rcpt NAME PORT CLIENT HELO FROM TO REGEX [extra]
@@ -155,6 +203,17 @@ run_scenarios() {
 	expect_rcpt "HELO claims our address" "$smtp" $EXTERNAL '[127.0.0.1]' $from \
 		postmaster@example.org '550 5.7.1 doorman: you are not me'
 	expect_log "HELO rejection logged at rcpt" 'stage=rcpt action=reject rule=helo_self'
+
+	# MAIL FROM without HELO: helo.required, given at RCPT
+	local got
+	got=$(raw_rcpt_without_helo "$smtp" "$from" postmaster@example.org |
+		sed 's/^\([0-9][0-9][0-9] [0-9.]* \)<[^>]*>\.\.\. /\1/')
+	if printf '%s\n' "$got" | grep -q '^503 5.5.1 Send HELO/EHLO first'; then
+		ok "$MTA: HELO required: $got"
+	else
+		not_ok "$MTA: HELO required: got '$got'"
+	fi
+	expect_log "HELO required logged" 'stage=rcpt action=reject rule=helo_required reason="no HELO/EHLO"'
 
 	# sender checks
 	expect_rcpt "sender access: address" "$smtp" $EXTERNAL $good spammer@bad.example \
