@@ -32,7 +32,17 @@ trap cleanup EXIT
 conf=$here/conf/$name.conf
 [ -f "$conf" ] || conf=$here/conf/default.conf
 fill() { sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$here|g" "$1"; }
-fill "$conf" >"$work/doorman.conf"
+if [ -f "$here/conf/$name.policy" ]; then
+	# a shipped policy, as it is, with its access lists beside it; only
+	# where it listens and writes its pid changes (it still drops to its user)
+	cp "$here/../../policies/"* "$work/"
+	chmod 755 "$work"
+	sed -e "s|^\([[:space:]]*socket = \).*|\1\"inet:$port@127.0.0.1\";|" \
+		-e "s|^\([[:space:]]*pidfile = \).*|\1\"$work/doorman.pid\";|" \
+		"$work/$(cat "$here/conf/$name.policy")" >"$work/doorman.conf"
+else
+	fill "$conf" >"$work/doorman.conf"
+fi
 export DOORMAN_SOCKET="inet:$port@127.0.0.1" DOORMAN_WORK=$work DOORMAN_HERE=$here DOORMAN_PORT=$port
 start_doorman "$build/milter/doorman" "$work/doorman.conf" "$work/doorman.log" "$port"
 export DOORMAN_PID

@@ -1,0 +1,42 @@
+-- shipped-inbound.lua - policies/inbound-mx.conf as shipped
+dofile("lib.lua")
+local D = "mx.example.org" -- its listener: Postfix's default {daemon_name}
+
+local c = session{ daemon_name = D }
+mail(c, "<s@example.net>", OK, nil, "IN1")
+rcpt(c, "<postmaster@example.org>", OK)
+rcpt(c, "<u@partner.example.net>", OK)
+rcpt(c, "<u@remote.example>", NO)
+rcpt(c, "<u%remote.example@example.org>", NO)
+mt.disconnect(c)
+
+c = session{ daemon_name = D }
+mail(c, "<spammer@example.com>", OK, nil, "IN2")
+rcpt(c, "<postmaster@example.org>", NO)
+mt.disconnect(c)
+
+c = session{ daemon_name = D, addr = "192.0.2.66" }
+mail(c, "<s@example.net>", OK, nil, "IN3")
+rcpt(c, "<postmaster@example.org>", NO)
+mt.disconnect(c)
+
+c = session{ daemon_name = D, helo = "mx.example.org" }
+mail(c, "<s@example.net>", OK, nil, "IN4")
+rcpt(c, "<postmaster@example.org>", NO)
+mt.disconnect(c)
+
+c = session{ daemon_name = D, addr = "127.0.0.1", helo = "localhost" }
+mail(c, "<s@example.net>", OK, nil, "IN5")
+rcpt(c, "<u@remote.example>", OK)
+mt.disconnect(c)
+
+-- Sendmail's listener name picks the same policy; "rollout" only logs
+c = session{ daemon_name = "MTA" }
+mail(c, "<x@bulk.example.com>", OK, nil, "IN6")
+rcpt(c, "<postmaster@example.org>", NO)
+mt.disconnect(c)
+c = session{ daemon_name = "rollout" }
+mail(c, "<x@bulk.example.com>", OK, nil, "IN7")
+rcpt(c, "<postmaster@example.org>", OK)
+rcpt(c, "<u@remote.example>", OK)
+mt.disconnect(c)

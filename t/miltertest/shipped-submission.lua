@@ -1,0 +1,25 @@
+-- shipped-submission.lua - policies/submission.conf as shipped
+dofile("lib.lua")
+local D = "submission"
+
+-- not authenticated: local domains only, refused at RCPT
+local c = session{ daemon_name = D, helo = "laptop" }
+mail(c, "<alice@example.org>", OK, nil, "SUB1")
+rcpt(c, "<bob@example.org>", OK)
+rcpt(c, "<friend@remote.example>", NO)
+mt.disconnect(c)
+
+-- authenticated: anywhere; the laptop's HELO is only logged (dryrun)
+c = session{ daemon_name = D, helo = "laptop" }
+mail(c, "<alice@example.org>", OK, "alice", "SUB2")
+rcpt(c, "<friend@remote.example>", OK)
+-- no bounces through submission; delay_reject = false: refused at MAIL
+mail(c, "<>", NO, "alice", "SUB3")
+mail(c, "<alice>", NO, nil, "SUB4")
+mt.disconnect(c)
+
+-- an IPv4-mapped trusted client (::ffff:198.51.100.0/120)
+c = session{ daemon_name = "MSA", addr = "::ffff:198.51.100.9" }
+mail(c, "<alice@example.org>", OK, nil, "SUB5")
+rcpt(c, "<friend@remote.example>", OK)
+mt.disconnect(c)
