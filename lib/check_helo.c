@@ -71,7 +71,9 @@ helo_run(struct conn *c, enum stage st, struct verdict *v)
 	is_ip = helo_address(name, &ip, &bracketed);
 	if (!is_ip && len > 1 && name[len - 1] == '.')
 		name[--len] = '\0';
-	if (len == 0 || (name[0] == '[' && !is_ip) || (!is_ip && !domain_syntax_ok(name))) {
+	/* a name longer than DNS allows (also one cut to fit c->helo) */
+	if (len == 0 || len > 253 || (name[0] == '[' && !is_ip) ||
+	    (!is_ip && !domain_syntax_ok(name))) {
 		verdict_set(v, "helo_syntax", &p->helo_syntax, NULL, "invalid HELO name");
 		return;
 	}

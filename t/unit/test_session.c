@@ -137,6 +137,11 @@ helo__checks__verdicts(void **state)
 		{ "[not-an-ip]", 501 },	       { "mx.example.org", 550 },      { "MX.EXAMPLE.ORG", 550 },
 		{ "example.org", 550 },	       { "[192.0.2.25]", 550 },	       { "192.0.2.25", 550 },
 		{ "[127.0.0.1]", 550 },
+		/* 300 characters of valid labels: too long, even cut to 255 */
+		{ "aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa."
+		  "aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa."
+		  "aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa.aaaaaaaaa."
+		  "aaaaaaaaa.aaaaaaaaa.example", 501 },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
