@@ -4,12 +4,12 @@
 # run again: it installs only what is missing.
 set -eu
 
-build_pkgs="build-essential cmake pkg-config libmilter-dev libconfig-dev libcmocka-dev"
+build_pkgs="build-essential cmake pkg-config libmilter-dev libconfig-dev libcmocka-dev libunbound-dev libldns-dev"
 # miltertest drives the milter protocol; postfix (smtp-sink, smtp-source) and
 # swaks drive real MTAs; m4 libwrap0 liblockfile1 are what the private
 # Sendmail of the tests needs (it is unpacked, not installed: installing it
 # would remove postfix); groff-base renders and lints the man pages.
-test_pkgs="miltertest swaks postfix m4 libwrap0 liblockfile1 sasl2-bin libsasl2-modules groff-base procps iproute2 util-linux"
+test_pkgs="nsd ldnsutils miltertest swaks postfix m4 libwrap0 liblockfile1 sasl2-bin libsasl2-modules groff-base procps iproute2 util-linux"
 
 missing=""
 for p in $build_pkgs $test_pkgs; do

@@ -1,0 +1,92 @@
+/*
+ * dns.h - the process's one DNS resolver
+ *
+ * One struct dns is shared by every thread.  It wraps libunbound, which
+ * keeps the cache (honouring TTLs), retries and the upstream bookkeeping;
+ * nothing of that is written again here.  A caller (a check) opens a
+ * batch, adds all the queries it needs, and waits once for all of them
+ * with one deadline, so five DNSBL zones cost one round trip, not five.
+ *
+ * Every answer is three-valued, with NXDOMAIN and NODATA kept apart:
+ *   DNS_FOUND     records of the type asked for (rr[], as text)
+ *   DNS_NXDOMAIN  the name does not exist
+ *   DNS_NODATA    the name exists, without records of that type
+ *   DNS_TEMPFAIL  no answer to trust: timeout, SERVFAIL, REFUSED, a bogus
+ *                 DNSSEC answer, the per-batch query budget spent; why says
+ *                 which.  Never to be read as "not listed".
+ *
+ * Threads: libunbound resolves in its own thread (ub_ctx_async); one
+ * thread of ours runs ub_process() and hands each answer to its batch
+ * under the batch's mutex.  dns_batch_wait() cancels what the deadline
+ * left unanswered; a batch is freed only when no callback can reach it.
+ * The counters are atomics.
+ *
+ * Record text: A and AAAA as addresses, TXT as its strings joined, MX as
+ * "preference name", PTR, NS and CNAME as names (lower case, no final dot).
+ */
+#ifndef DOORMAN_DNS_H
+#define DOORMAN_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define DNS_TYPE_A 1
+#define DNS_TYPE_NS 2
+#define DNS_TYPE_CNAME 5
+#define DNS_TYPE_PTR 12
+#define DNS_TYPE_MX 15
+#define DNS_TYPE_TXT 16
+#define DNS_TYPE_AAAA 28
+
+#define DNS_RR_MAX 32 /* records kept per answer; more are counted, not kept */
+
+enum dns_status { DNS_FOUND, DNS_NXDOMAIN, DNS_NODATA, DNS_TEMPFAIL };
+
+struct dns_answer {
+	enum dns_status status;
+	const char *why;  /* static: "timeout", "servfail", "budget", ... */
+	int ttl;
+	int nrr;          /* records kept in rr[] */
+	char *rr[DNS_RR_MAX];
+};
+
+struct dns_stats {
+	unsigned long queries;   /* sent to libunbound */
+	unsigned long answers;   /* any answer that came back */
+	unsigned long timeouts;  /* cancelled at the deadline */
+	unsigned long failures;  /* SERVFAIL, REFUSED, errors */
+	unsigned long over_budget;
+};
+
+struct dns;
+struct dns_batch;
+
+/*
+ * dns_new - a resolver forwarding to upstreams ("192.0.2.53",
+ * "127.0.0.1@5353"), or to the servers of /etc/resolv.conf when n is 0.
+ * unblock: special-use zones libunbound answers itself by default (for
+ * example "test." or "2.0.192.in-addr.arpa.") that must reach the
+ * upstream instead (made "transparent").  NULL with a reason in why.
+ *
+ * Not yet: a cache-hit counter (libunbound does not say whether an answer
+ * came from its cache), settings in the policy file, the DNS checks.
+ */
+struct dns *dns_new(const char *const *upstreams, size_t n, const char *const *unblock,
+		    size_t nunblock, char *why, size_t whylen);
+void dns_free(struct dns *d);
+void dns_stats_get(struct dns *d, struct dns_stats *out);
+
+/* dns_batch_new - budget: how many queries this batch may send (0: no limit). */
+struct dns_batch *dns_batch_new(struct dns *d, unsigned budget);
+/* dns_batch_add - start a query now; its index.  Over budget, the answer is
+ * TEMPFAIL "budget" at once. */
+int dns_batch_add(struct dns_batch *b, const char *name, int type);
+/* dns_batch_wait - until every query has an answer or timeout_ms passed;
+ * then every unanswered query is TEMPFAIL "timeout". */
+void dns_batch_wait(struct dns_batch *b, int timeout_ms);
+const struct dns_answer *dns_batch_answer(const struct dns_batch *b, int i);
+void dns_batch_free(struct dns_batch *b);
+
+const char *dns_status_name(enum dns_status s);
+
+#endif

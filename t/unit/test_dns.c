@@ -1,0 +1,265 @@
+/*
+ * test_dns.c - the resolver against a real NSD (run by t/dns/dns.t.sh,
+ * which serves t/dns/zones and passes its address in DOORMAN_TEST_DNS)
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dns.h"
+
+static struct dns *d;
+
+static const char *const unblock[] = { "test.", "2.0.192.in-addr.arpa." };
+
+static bool
+has_rr(const struct dns_answer *a, const char *text)
+{
+	for (int i = 0; i < a->nrr; i++)
+		if (strcmp(a->rr[i], text) == 0)
+			return true;
+	return false;
+}
+
+static void
+dns__records__found_as_text(void **state)
+{
+	struct dns_batch *b = dns_batch_new(d, 0);
+	int ia, iaaaa, itxt, imx, iptr, icname;
+	const struct dns_answer *a;
+
+	(void)state;
+	ia = dns_batch_add(b, "a.doorman.test", DNS_TYPE_A);
+	iaaaa = dns_batch_add(b, "a.doorman.test", DNS_TYPE_AAAA);
+	itxt = dns_batch_add(b, "a.doorman.test", DNS_TYPE_TXT);
+	imx = dns_batch_add(b, "A.DOORMAN.TEST.", DNS_TYPE_MX);
+	iptr = dns_batch_add(b, "1.2.0.192.in-addr.arpa", DNS_TYPE_PTR);
+	icname = dns_batch_add(b, "alias.doorman.test", DNS_TYPE_A);
+	dns_batch_wait(b, 2000);
+
+	a = dns_batch_answer(b, ia);
+	assert_int_equal(a->status, DNS_FOUND);
+	assert_int_equal(a->nrr, 2);
+	assert_true(has_rr(a, "192.0.2.1") && has_rr(a, "192.0.2.2"));
+	assert_true(a->ttl > 0 && a->ttl <= 300);
+	a = dns_batch_answer(b, iaaaa);
+	assert_int_equal(a->status, DNS_FOUND);
+	assert_true(has_rr(a, "2001:db8::1"));
+	a = dns_batch_answer(b, itxt);
+	assert_int_equal(a->status, DNS_FOUND);
+	assert_true(has_rr(a, "v=spf1 -all"));
+	assert_true(has_rr(a, "two strings"));
+	a = dns_batch_answer(b, imx);
+	assert_int_equal(a->status, DNS_FOUND);
+	assert_true(has_rr(a, "10 mx1.doorman.test"));
+	assert_true(has_rr(a, "20 mx2.doorman.test"));
+	a = dns_batch_answer(b, iptr);
+	assert_int_equal(a->status, DNS_FOUND);
+	assert_true(has_rr(a, "a.doorman.test"));
+	a = dns_batch_answer(b, icname);
+	assert_int_equal(a->status, DNS_FOUND);
+	assert_true(has_rr(a, "192.0.2.1"));
+	dns_batch_free(b);
+}
+
+static void
+dns__nxdomain_and_nodata__kept_apart(void **state)
+{
+	struct dns_batch *b = dns_batch_new(d, 0);
+	int nx, nodata, listed, notlisted;
+
+	(void)state;
+	nx = dns_batch_add(b, "missing.doorman.test", DNS_TYPE_A);
+	nodata = dns_batch_add(b, "nodata.doorman.test", DNS_TYPE_TXT);
+	listed = dns_batch_add(b, "2.0.0.127.bl.doorman.test", DNS_TYPE_A);
+	notlisted = dns_batch_add(b, "3.0.0.127.bl.doorman.test", DNS_TYPE_A);
+	dns_batch_wait(b, 2000);
+	assert_int_equal(dns_batch_answer(b, nx)->status, DNS_NXDOMAIN);
+	assert_int_equal(dns_batch_answer(b, nodata)->status, DNS_NODATA);
+	assert_int_equal(dns_batch_answer(b, listed)->status, DNS_FOUND);
+	assert_true(has_rr(dns_batch_answer(b, listed), "127.0.0.2"));
+	assert_int_equal(dns_batch_answer(b, notlisted)->status, DNS_NXDOMAIN);
+	dns_batch_free(b);
+}
+
+static void
+dns__zone_not_served__tempfail(void **state)
+{
+	struct dns_batch *b = dns_batch_new(d, 0);
+	int i;
+
+	(void)state;
+	/* NSD refuses names outside its zones: no answer to trust */
+	i = dns_batch_add(b, "www.not-served.example", DNS_TYPE_A);
+	dns_batch_wait(b, 3000);
+	assert_int_equal(dns_batch_answer(b, i)->status, DNS_TEMPFAIL);
+	assert_non_null(dns_batch_answer(b, i)->why);
+	dns_batch_free(b);
+}
+
+static void
+dns__budget__tempfail_beyond(void **state)
+{
+	struct dns_batch *b = dns_batch_new(d, 2);
+	struct dns_stats before, after;
+	int i0, i1, i2;
+
+	(void)state;
+	dns_stats_get(d, &before);
+	i0 = dns_batch_add(b, "a.doorman.test", DNS_TYPE_A);
+	i1 = dns_batch_add(b, "a.doorman.test", DNS_TYPE_TXT);
+	i2 = dns_batch_add(b, "a.doorman.test", DNS_TYPE_MX);
+	dns_batch_wait(b, 2000);
+	assert_int_equal(dns_batch_answer(b, i0)->status, DNS_FOUND);
+	assert_int_equal(dns_batch_answer(b, i1)->status, DNS_FOUND);
+	assert_int_equal(dns_batch_answer(b, i2)->status, DNS_TEMPFAIL);
+	assert_string_equal(dns_batch_answer(b, i2)->why, "budget");
+	dns_stats_get(d, &after);
+	assert_int_equal(after.queries - before.queries, 2);
+	assert_int_equal(after.over_budget - before.over_budget, 1);
+	dns_batch_free(b);
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* An upstream that takes queries and never answers: a timeout within the
+ * deadline, never "not found". */
+static void
+dns__silent_upstream__timeout_bounded(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	char fwd[64], why[256];
+	const char *up[1] = { fwd };
+	struct dns *silent;
+	struct dns_batch *b;
+	struct dns_stats st;
+	double t0, took;
+	int i, j;
+
+	(void)state;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(fwd, sizeof(fwd), "127.0.0.1@%u", ntohs(sa.sin_port));
+	assert_non_null(silent = dns_new(up, 1, unblock, 2, why, sizeof(why)));
+	b = dns_batch_new(silent, 0);
+	i = dns_batch_add(b, "a.doorman.test", DNS_TYPE_A);
+	j = dns_batch_add(b, "2.0.0.127.bl.doorman.test", DNS_TYPE_A);
+	t0 = now();
+	dns_batch_wait(b, 400);
+	took = now() - t0;
+	assert_int_equal(dns_batch_answer(b, i)->status, DNS_TEMPFAIL);
+	assert_string_equal(dns_batch_answer(b, i)->why, "timeout");
+	assert_int_equal(dns_batch_answer(b, j)->status, DNS_TEMPFAIL);
+	assert_true(took >= 0.35 && took < 1.5);
+	dns_stats_get(silent, &st);
+	assert_int_equal(st.timeouts, 2);
+	dns_batch_free(b);
+	dns_free(silent);
+	close(fd);
+}
+
+static void *
+worker(void *arg)
+{
+	int *bad = arg;
+
+	for (int round = 0; round < 50; round++) {
+		struct dns_batch *b = dns_batch_new(d, 0);
+		int i = dns_batch_add(b, "a.doorman.test", DNS_TYPE_A);
+		int j = dns_batch_add(b, "missing.doorman.test", DNS_TYPE_A);
+		dns_batch_wait(b, 2000);
+		if (dns_batch_answer(b, i)->status != DNS_FOUND ||
+		    dns_batch_answer(b, j)->status != DNS_NXDOMAIN)
+			(*bad)++;
+		dns_batch_free(b);
+	}
+	return NULL;
+}
+
+static void
+dns__threads__share_one_resolver(void **state)
+{
+	pthread_t t[4];
+	int bad[4] = { 0 };
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, worker, &bad[i]), 0);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(bad[i], 0);
+	}
+}
+
+static void
+dns_new__bad_upstream__error(void **state)
+{
+	const char *up[1] = { "not an address" };
+	char why[256] = "";
+
+	(void)state;
+	assert_null(dns_new(up, 1, NULL, 0, why, sizeof(why)));
+	assert_true(why[0] != '\0');
+}
+
+static int
+setup(void **state)
+{
+	const char *fwd = getenv("DOORMAN_TEST_DNS");
+	const char *up[1] = { fwd };
+	char why[256];
+
+	(void)state;
+	if (fwd == NULL) {
+		fprintf(stderr, "DOORMAN_TEST_DNS not set: run t/dns/dns.t.sh\n");
+		return -1;
+	}
+	d = dns_new(up, 1, unblock, 2, why, sizeof(why));
+	if (d == NULL)
+		fprintf(stderr, "dns_new: %s\n", why);
+	return d == NULL;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	dns_free(d);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(dns__records__found_as_text),
+		cmocka_unit_test(dns__nxdomain_and_nodata__kept_apart),
+		cmocka_unit_test(dns__zone_not_served__tempfail),
+		cmocka_unit_test(dns__budget__tempfail_beyond),
+		cmocka_unit_test(dns__silent_upstream__timeout_bounded),
+		cmocka_unit_test(dns__threads__share_one_resolver),
+		cmocka_unit_test(dns_new__bad_upstream__error),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
