@@ -10,8 +10,12 @@
 
 const struct check *const checks[] = {
 	&check_client,
+	&check_dnsbl,
+	&check_fcrdns,
 	&check_helo,
 	&check_relay,
 	&check_sender,
+	&check_sender_dns,
+	&check_rhsbl,
 	NULL,
 };

@@ -32,6 +32,10 @@ extern const struct check check_client;
 extern const struct check check_helo;
 extern const struct check check_sender;
 extern const struct check check_relay;
+extern const struct check check_dnsbl;
+extern const struct check check_rhsbl;
+extern const struct check check_fcrdns;
+extern const struct check check_sender_dns;
 
 /* relay resolution, exported for the unit tests */
 enum relay_dest {

@@ -90,6 +90,15 @@ apply_string(const struct setting *s, void *field, const char *str, char *why, s
 	}
 	case ST_DOMLIST:
 		return domlist_add(field, str, why, whylen);
+	case ST_ZONELIST: {
+		struct zonelist *l = field;
+		struct bl_zone z;
+		if (bl_zone_parse(str, &z, why, whylen) < 0)
+			return -1;
+		l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+		l->v[l->n++] = z;
+		return 0;
+	}
 	case ST_BOOL:
 	case ST_INT:
 		break;
@@ -101,7 +110,7 @@ apply_string(const struct setting *s, void *field, const char *str, char *why, s
 static bool
 is_list(enum setting_type t)
 {
-	return t == ST_STRLIST || t == ST_CIDRLIST || t == ST_DOMLIST;
+	return t == ST_STRLIST || t == ST_CIDRLIST || t == ST_DOMLIST || t == ST_ZONELIST;
 }
 
 static void
@@ -113,6 +122,8 @@ clear_list(const struct setting *s, void *field)
 		cidrlist_free(field);
 	else if (s->type == ST_DOMLIST)
 		domlist_free(field);
+	else if (s->type == ST_ZONELIST)
+		zonelist_free(field);
 }
 
 /* Defaults are written as in the file; lists as comma-separated items. */
@@ -131,7 +142,8 @@ apply_default(const struct setting *s, void *base)
 		return;
 	case ST_STRLIST:
 	case ST_CIDRLIST:
-	case ST_DOMLIST: {
+	case ST_DOMLIST:
+	case ST_ZONELIST: {
 		char *copy = xstrdup(s->def), *save = NULL;
 		for (char *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
 			if (apply_string(s, field, tok, why, sizeof(why)) < 0)

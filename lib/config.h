@@ -20,6 +20,7 @@
 
 #include "access.h"
 #include "cidr.h"
+#include "dnsbl.h"
 #include "domlist.h"
 #include "errs.h"
 #include "reply.h"
@@ -59,6 +60,24 @@ struct policy {
 	char *client_access_path;
 	struct reply client_access_reply;
 	struct access_table *client_access;
+
+	struct zonelist dnsbl_zones;
+	long dnsbl_threshold;
+	long dnsbl_allow_threshold;
+	struct rule dnsbl;
+	struct rule dnsbl_tempfail;
+
+	struct zonelist rhsbl_zones;
+	long rhsbl_threshold;
+	struct rule rhsbl;
+	struct rule rhsbl_tempfail;
+
+	struct rule fcrdns_fail;
+	struct rule fcrdns_tempfail;
+
+	struct rule sender_unknown_domain;
+	struct rule sender_null_mx;
+	struct rule sender_domain_tempfail;
 };
 
 struct config {
@@ -78,6 +97,12 @@ struct config {
 	struct cidrlist trusted;
 	struct domlist local_domains;
 	struct domlist relay_domains;
+
+	struct strlist resolver_upstreams;
+	struct strlist resolver_unblock;
+	struct strlist resolver_zones;
+	long resolver_timeout;
+	long resolver_budget;
 
 	char *default_policy_name;
 	struct policy *policies;

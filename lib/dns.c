@@ -73,8 +73,7 @@ event_thread(void *arg)
 }
 
 struct dns *
-dns_new(const char *const *upstreams, size_t n, const char *const *unblock, size_t nunblock,
-	char *why, size_t whylen)
+dns_new(const struct dns_setup *setup, char *why, size_t whylen)
 {
 	struct dns *d = xcalloc(1, sizeof(*d));
 	int err = 0;
@@ -87,16 +86,28 @@ dns_new(const char *const *upstreams, size_t n, const char *const *unblock, size
 	/* a thread, not a forked process, so the cache is shared in memory */
 	if ((err = ub_ctx_async(d->ctx, 1)) != 0)
 		goto fail;
-	for (size_t i = 0; i < n && err == 0; i++)
-		err = ub_ctx_set_fwd(d->ctx, upstreams[i]);
-	if (n == 0 && err == 0)
+	for (size_t i = 0; i < setup->nupstreams && err == 0; i++)
+		err = ub_ctx_set_fwd(d->ctx, setup->upstreams[i]);
+	if (setup->nupstreams == 0 && err == 0)
 		err = ub_ctx_resolvconf(d->ctx, NULL);
-	for (size_t i = 0; i < nunblock && err == 0; i++) {
+	for (size_t i = 0; i < setup->nunblock && err == 0; i++) {
 		char zone[300];
 		/* "nodefault" is not enough from libunbound here (1.17): the built-in
 		 * empty zone still answers; "transparent" lets the query through */
-		snprintf(zone, sizeof(zone), "%s transparent", unblock[i]);
+		snprintf(zone, sizeof(zone), "%s transparent", setup->unblock[i]);
 		err = ub_ctx_set_option(d->ctx, "local-zone:", zone);
+	}
+	for (size_t i = 0; i < setup->nzones && err == 0; i++) {
+		char zone[300];
+		const char *eq = strchr(setup->zones[i], '=');
+		if (eq == NULL || (size_t)(eq - setup->zones[i]) >= sizeof(zone)) {
+			snprintf(why, whylen, "resolver: \"%s\" is not zone=address@port", setup->zones[i]);
+			ub_ctx_delete(d->ctx);
+			free(d);
+			return NULL;
+		}
+		snprintf(zone, sizeof(zone), "%.*s", (int)(eq - setup->zones[i]), setup->zones[i]);
+		err = ub_ctx_set_stub(d->ctx, zone, eq + 1, 0);
 	}
 	if (err != 0)
 		goto fail;
@@ -296,7 +307,7 @@ dns_batch_add(struct dns_batch *b, const char *name, int type)
 	b->q[idx] = q;
 	q->b = b;
 	q->idx = idx;
-	if (b->budget != 0 && b->sent >= b->budget) {
+	if (b->sent >= b->budget) {
 		b->a[idx].status = DNS_TEMPFAIL;
 		b->a[idx].why = "budget";
 		COUNT(b->d, over_budget);
@@ -372,6 +383,12 @@ const struct dns_answer *
 dns_batch_answer(const struct dns_batch *b, int i)
 {
 	return i >= 0 && i < b->n ? &b->a[i] : NULL;
+}
+
+unsigned
+dns_batch_sent(const struct dns_batch *b)
+{
+	return b->sent;
 }
 
 void

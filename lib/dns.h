@@ -63,7 +63,9 @@ struct dns_batch;
 
 /*
  * dns_new - a resolver forwarding to upstreams ("192.0.2.53",
- * "127.0.0.1@5353"), or to the servers of /etc/resolv.conf when n is 0.
+ * "127.0.0.1@5353"), or to the servers of /etc/resolv.conf when there are
+ * none; zones asked of their own server (a local rbldnsd mirror of a DNSBL,
+ * say) go there instead.
  * unblock: special-use zones libunbound answers itself by default (for
  * example "test." or "2.0.192.in-addr.arpa.") that must reach the
  * upstream instead (made "transparent").  NULL with a reason in why.
@@ -71,12 +73,22 @@ struct dns_batch;
  * Not yet: a cache-hit counter (libunbound does not say whether an answer
  * came from its cache), settings in the policy file, the DNS checks.
  */
-struct dns *dns_new(const char *const *upstreams, size_t n, const char *const *unblock,
-		    size_t nunblock, char *why, size_t whylen);
+struct dns_setup {
+	const char *const *upstreams; /* "address" or "address@port" */
+	size_t nupstreams;
+	const char *const *unblock;   /* "test." */
+	size_t nunblock;
+	const char *const *zones;     /* "zone=address@port": that zone from that server */
+	size_t nzones;
+};
+
+struct dns *dns_new(const struct dns_setup *setup, char *why, size_t whylen);
 void dns_free(struct dns *d);
 void dns_stats_get(struct dns *d, struct dns_stats *out);
 
-/* dns_batch_new - budget: how many queries this batch may send (0: no limit). */
+/* dns_batch_new - budget: how many queries this batch may send; 0 is none,
+ * DNS_NO_BUDGET no limit. */
+#define DNS_NO_BUDGET 0xffffffffu
 struct dns_batch *dns_batch_new(struct dns *d, unsigned budget);
 /* dns_batch_add - start a query now; its index.  Over budget, the answer is
  * TEMPFAIL "budget" at once. */
@@ -85,6 +97,8 @@ int dns_batch_add(struct dns_batch *b, const char *name, int type);
  * then every unanswered query is TEMPFAIL "timeout". */
 void dns_batch_wait(struct dns_batch *b, int timeout_ms);
 const struct dns_answer *dns_batch_answer(const struct dns_batch *b, int i);
+/* dns_batch_sent - queries this batch sent (what it cost of a budget). */
+unsigned dns_batch_sent(const struct dns_batch *b);
 void dns_batch_free(struct dns_batch *b);
 
 const char *dns_status_name(enum dns_status s);

@@ -11,11 +11,13 @@
 
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "log.h"
 
+#define DNS_FAIL_REPLY "451 4.4.3 Temporary DNS failure, try again later"
 #define G(field) SCOPE_GLOBAL, offsetof(struct config, field)
 #define P(field) SCOPE_POLICY, offsetof(struct policy, field)
 
@@ -95,6 +97,88 @@ check_absolute(const void *field, char *why, size_t whylen)
 	return 0;
 }
 
+/* "address" or "address@port" */
+static int
+check_server(const char *s, char *why, size_t whylen)
+{
+	char host[128];
+	const char *at = strchr(s, '@');
+	size_t hl = at ? (size_t)(at - s) : strlen(s);
+	struct ipaddr ip;
+	long port = 53;
+
+	if (at != NULL) {
+		char *end;
+		port = strtol(at + 1, &end, 10);
+		if (end == at + 1 || *end != '\0')
+			port = -1;
+	}
+	if (hl >= sizeof(host) || port < 1 || port > 65535) {
+		snprintf(why, whylen, "\"%s\" is not address or address@port", s);
+		return -1;
+	}
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (ip_parse(host, &ip) < 0) {
+		snprintf(why, whylen, "\"%s\" is not an IP address", host);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_upstreams(const void *field, char *why, size_t whylen)
+{
+	const struct strlist *l = field;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (check_server(l->v[i], why, whylen) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+check_stub_zones(const void *field, char *why, size_t whylen)
+{
+	const struct strlist *l = field;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const char *eq = strchr(l->v[i], '=');
+		if (eq == NULL || eq == l->v[i]) {
+			snprintf(why, whylen, "\"%s\" is not zone=address@port", l->v[i]);
+			return -1;
+		}
+		if (check_server(eq + 1, why, whylen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+check_resolver_timeout(const void *field, char *why, size_t whylen)
+{
+	long v = *(const long *)field;
+
+	/* Sendmail's milter read timeout is 10 s by default: two rounds must fit */
+	if (v < 100 || v > 4000) {
+		snprintf(why, whylen, "%ld ms out of range 100..4000", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_budget(const void *field, char *why, size_t whylen)
+{
+	long v = *(const long *)field;
+
+	if (v < 1 || v > 1000) {
+		snprintf(why, whylen, "%ld out of range 1..1000", v);
+		return -1;
+	}
+	return 0;
+}
+
 const struct setting schema[] = {
 	/* global: the milter socket and the process */
 	{ "milter.socket", G(socket), ST_STRING, "inet:8891@127.0.0.1", check_socket,
@@ -121,6 +205,17 @@ const struct setting schema[] = {
 	  "domains this server receives mail for; \".example.org\" means subdomains only" },
 	{ "domains.relay", G(relay_domains), ST_DOMLIST, "", NULL,
 	  "domains this server relays to another host (backup MX, internal); same syntax" },
+	/* global: the one resolver (lib/dns.h) */
+	{ "resolver.upstreams", G(resolver_upstreams), ST_STRLIST, "", check_upstreams,
+	  "servers to forward queries to, as address or address@port; empty: /etc/resolv.conf" },
+	{ "resolver.unblock", G(resolver_unblock), ST_STRLIST, "", NULL,
+	  "special-use zones (test., 2.0.192.in-addr.arpa.) to ask the upstreams about anyway" },
+	{ "resolver.zones", G(resolver_zones), ST_STRLIST, "", check_stub_zones,
+	  "zones asked of their own server, as zone=address@port (a local DNSBL mirror, say)" },
+	{ "resolver.timeout", G(resolver_timeout), ST_INT, "2000", check_resolver_timeout,
+	  "milliseconds one round of parallel queries may take before it is a temporary failure" },
+	{ "resolver.budget", G(resolver_budget), ST_INT, "40", check_budget,
+	  "most DNS queries one connection may send per message; beyond, a temporary failure" },
 	{ "default_policy", G(default_policy_name), ST_STRING, "", NULL,
 	  "policy for a listener no policy names; may be empty when there is one policy only" },
 
@@ -182,6 +277,60 @@ const struct setting schema[] = {
 	{ "client.access_reply", P(client_access_reply), ST_REPLY,
 	  "554 5.7.1 Client host rejected: Access denied", NULL,
 	  "reply for a client access entry that gives none" },
+
+	{ "dnsbl.zones", P(dnsbl_zones), ST_ZONELIST, "", NULL,
+	  "DNS lists asked about the client address at connect: zone[=filter][*weight]" },
+	{ "dnsbl.threshold", P(dnsbl_threshold), ST_INT, "1", NULL,
+	  "a score of listings at or above this takes dnsbl.action" },
+	{ "dnsbl.allow_threshold", P(dnsbl_allow_threshold), ST_INT, "-1", NULL,
+	  "a score at or below this (allowlists weigh negative) skips the client, HELO and sender checks" },
+	{ "dnsbl.action", P(dnsbl.action), ST_ACTION, "reject", NULL,
+	  "action for a client whose DNSBL score reaches dnsbl.threshold" },
+	{ "dnsbl.reply", P(dnsbl.reply), ST_REPLY, "554 5.7.1 Service unavailable; client host blocked using DNS lists", NULL,
+	  "reply for dnsbl.action; the listing zones and their TXT reason are put before it" },
+	{ "dnsbl.tempfail", P(dnsbl_tempfail.action), ST_ACTION, "tempfail", NULL,
+	  "action when zones that did not answer could have reached the threshold" },
+	{ "dnsbl.tempfail_reply", P(dnsbl_tempfail.reply), ST_REPLY, DNS_FAIL_REPLY, NULL,
+	  "reply for dnsbl.tempfail" },
+
+	{ "rhsbl.zones", P(rhsbl_zones), ST_ZONELIST, "", NULL,
+	  "DNS lists asked about the sender domain and the HELO name at MAIL: zone[=filter][*weight]" },
+	{ "rhsbl.threshold", P(rhsbl_threshold), ST_INT, "1", NULL,
+	  "a score at or above this takes rhsbl.action" },
+	{ "rhsbl.action", P(rhsbl.action), ST_ACTION, "reject", NULL,
+	  "action for a sender domain or HELO name listed up to rhsbl.threshold" },
+	{ "rhsbl.reply", P(rhsbl.reply), ST_REPLY, "554 5.7.1 Sender domain or HELO name blocked using DNS lists", NULL,
+	  "reply for rhsbl.action" },
+	{ "rhsbl.tempfail", P(rhsbl_tempfail.action), ST_ACTION, "tempfail", NULL,
+	  "action when zones that did not answer could have reached the threshold" },
+	{ "rhsbl.tempfail_reply", P(rhsbl_tempfail.reply), ST_REPLY, DNS_FAIL_REPLY, NULL,
+	  "reply for rhsbl.tempfail" },
+
+	{ "fcrdns.fail", P(fcrdns_fail.action), ST_ACTION, "accept", NULL,
+	  "action for a client whose PTR names do not resolve back to its address (iprev fail)" },
+	{ "fcrdns.fail_reply", P(fcrdns_fail.reply), ST_REPLY,
+	  "550 5.7.25 Client address has no matching forward-confirmed reverse DNS", NULL,
+	  "reply for fcrdns.fail" },
+	{ "fcrdns.tempfail", P(fcrdns_tempfail.action), ST_ACTION, "tempfail", NULL,
+	  "action for an iprev temperror when fcrdns.fail would decide" },
+	{ "fcrdns.tempfail_reply", P(fcrdns_tempfail.reply), ST_REPLY, DNS_FAIL_REPLY, NULL,
+	  "reply for fcrdns.tempfail" },
+
+	{ "sender.unknown_domain", P(sender_unknown_domain.action), ST_ACTION, "accept", NULL,
+	  "action for a sender domain without MX, A or AAAA records (accept: not looked up)" },
+	{ "sender.unknown_domain_reply", P(sender_unknown_domain.reply), ST_REPLY,
+	  "550 5.1.8 Sender address rejected: Domain not found", NULL,
+	  "reply for sender.unknown_domain" },
+	{ "sender.null_mx", P(sender_null_mx.action), ST_ACTION, "reject", NULL,
+	  "action for a sender domain with a null MX (RFC 7505), when sender.unknown_domain looks" },
+	{ "sender.null_mx_reply", P(sender_null_mx.reply), ST_REPLY,
+	  "550 5.7.27 Sender address rejected: Domain does not accept mail", NULL,
+	  "reply for sender.null_mx" },
+	{ "sender.domain_tempfail", P(sender_domain_tempfail.action), ST_ACTION, "tempfail", NULL,
+	  "action when the sender domain lookup fails for now" },
+	{ "sender.domain_tempfail_reply", P(sender_domain_tempfail.reply), ST_REPLY,
+	  "451 4.1.8 Sender address rejected: Domain lookup failed, try again later", NULL,
+	  "reply for sender.domain_tempfail" },
 };
 
 const size_t schema_len = sizeof(schema) / sizeof(schema[0]);
@@ -193,6 +342,7 @@ setting_type_name(enum setting_type t)
 		[ST_BOOL] = "boolean",	      [ST_INT] = "integer",	[ST_STRING] = "string",
 		[ST_STRLIST] = "string list", [ST_ACTION] = "action",	[ST_REPLY] = "reply",
 		[ST_CIDRLIST] = "CIDR list",  [ST_DOMLIST] = "domain list",
+		[ST_ZONELIST] = "zone list",
 	};
 	return names[t];
 }

@@ -24,6 +24,7 @@ enum setting_type {
 	ST_REPLY,
 	ST_CIDRLIST,
 	ST_DOMLIST,
+	ST_ZONELIST,
 };
 
 struct setting {

@@ -34,6 +34,8 @@ conn_new(struct config *cfg, const struct conn_info *ci)
 	struct conn *c = xcalloc(1, sizeof(*c));
 
 	c->cfg = cfg;
+	c->dns = ci->dns;
+	c->dns_left = (unsigned)cfg->resolver_budget;
 	copy(c->daemon_name, sizeof(c->daemon_name), ci->daemon_name);
 	c->pol = config_policy_for(cfg, c->daemon_name);
 	/* MTAs pass "[address]" when the client has no verified name */
@@ -225,6 +227,7 @@ session_mail(struct conn *c, const char *sender, const char *auth_authen, struct
 
 	msg_reset(m);
 	m->active = true;
+	c->dns_left = (unsigned)c->cfg->resolver_budget;
 	c->transactions++;
 	copy(m->auth, sizeof(m->auth), auth_authen);
 	if (addr_parse(sender ? sender : "", &m->sender, &why) == 0) {
@@ -281,6 +284,22 @@ session_rcpt(struct conn *c, const char *rcpt, struct verdict *v)
 		session_log(c, STAGE_RCPT, &ok, m->rcpt_text);
 	}
 	memset(v, 0, sizeof(*v));
+}
+
+struct dns_batch *
+session_dns(struct conn *c)
+{
+	return dns_batch_new(c->dns, c->dns_left);
+}
+
+void
+session_dns_done(struct conn *c, struct dns_batch *b)
+{
+	unsigned sent;
+
+	dns_batch_wait(b, (int)c->cfg->resolver_timeout);
+	sent = dns_batch_sent(b);
+	c->dns_left = sent >= c->dns_left ? 0 : c->dns_left - sent;
 }
 
 void

@@ -26,6 +26,7 @@
 #include "addr.h"
 #include "cidr.h"
 #include "config.h"
+#include "dns.h"
 #include "reply.h"
 
 enum stage {
@@ -54,8 +55,16 @@ struct msg {
 	unsigned naccepted;          /* recipients accepted */
 };
 
+/* iprev (RFC 8601 2.7.3): did the client's PTR name lead back to it? */
+enum iprev { IPREV_NONE, IPREV_PASS, IPREV_FAIL, IPREV_TEMPERROR };
+
 struct conn {
 	struct config *cfg;          /* pinned snapshot (one reference) */
+	struct dns *dns;             /* the process's resolver; NULL: no DNS checks */
+	unsigned dns_left;           /* queries left of resolver.budget */
+	int dnsbl_score;
+	enum iprev iprev;
+	char ptr_name[256];          /* the verified name when iprev is pass */
 	const struct policy *pol;
 	char daemon_name[128];
 	char hostname[256];          /* the MTA's name for the client */
@@ -81,7 +90,15 @@ struct conn_info {
 	const char *hostname;     /* client host name, "[addr]" or "unknown" */
 	const char *addr;         /* client address as text, NULL for non-IP */
 	const char *daemon_addr;  /* {daemon_addr} or {if_addr} */
+	struct dns *dns;          /* the process's resolver, or NULL */
 };
+
+/*
+ * session_dns - a batch within what is left of the budget; session_dns_done
+ * waits for it (resolver.timeout) and charges what it sent.
+ */
+struct dns_batch *session_dns(struct conn *c);
+void session_dns_done(struct conn *c, struct dns_batch *b);
 
 /* conn_new - takes over one reference to cfg. */
 struct conn *conn_new(struct config *cfg, const struct conn_info *ci);

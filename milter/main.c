@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dns.h"
 #include "errs.h"
 #include "log.h"
 #include "milter.h"
@@ -72,20 +73,34 @@ load_or_report(const char *path)
 static const char *config_path = DOORMAN_DEFAULT_CONFIG;
 static char abs_path[PATH_MAX];
 
-/* Settings read once at start; a reload cannot change them. */
-static struct {
-	char socket[1024];
-	char user[256];
-	char pidfile[1024];
-} started;
+/*
+ * The snapshot the process started with, held for its whole life: the
+ * settings only a start applies (socket, user, pid file, resolver) are
+ * read from it, and a reload that changes them says so.
+ */
+static struct config *first;
+
+static bool
+strlist_equal(const struct strlist *a, const struct strlist *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return false;
+	return true;
+}
 
 static void
 warn_restart_only(const struct config *c)
 {
-	if (strcmp(c->socket, started.socket) != 0 || strcmp(c->user, started.user) != 0 ||
-	    strcmp(c->pidfile, started.pidfile) != 0)
-		log_msg(LOG_WARNING, "reload: milter.socket, milter.user and milter.pidfile "
-				     "take effect at the next start only");
+	if (strcmp(c->socket, first->socket) != 0 || strcmp(c->user, first->user) != 0 ||
+	    strcmp(c->pidfile, first->pidfile) != 0 ||
+	    !strlist_equal(&c->resolver_upstreams, &first->resolver_upstreams) ||
+	    !strlist_equal(&c->resolver_unblock, &first->resolver_unblock) ||
+	    !strlist_equal(&c->resolver_zones, &first->resolver_zones))
+		log_msg(LOG_WARNING, "reload: milter.socket, milter.user, milter.pidfile and "
+				     "resolver.upstreams/unblock/zones take effect at the next start only");
 }
 
 /* SIGUSR1 is blocked in every thread; this one waits for it. */
@@ -224,6 +239,26 @@ set_nodelay(void)
 	}
 }
 
+/* The process's one resolver, from the settings the process started with. */
+static struct dns *
+start_resolver(const struct config *cfg)
+{
+	struct dns_setup setup = {
+		.upstreams = (const char *const *)cfg->resolver_upstreams.v,
+		.nupstreams = cfg->resolver_upstreams.n,
+		.unblock = (const char *const *)cfg->resolver_unblock.v,
+		.nunblock = cfg->resolver_unblock.n,
+		.zones = (const char *const *)cfg->resolver_zones.v,
+		.nzones = cfg->resolver_zones.n,
+	};
+	char why[256];
+	struct dns *d = dns_new(&setup, why, sizeof(why));
+
+	if (d == NULL)
+		log_msg(LOG_ERR, "%s", why);
+	return d;
+}
+
 /* Bind, detach, write the pid file, drop privileges: in that order. */
 static int
 serve_setup(const struct config *cfg, bool foreground)
@@ -253,6 +288,7 @@ main(int argc, char **argv)
 {
 	bool check_only = false, foreground = false;
 	struct config *cfg;
+	struct dns *dns;
 	pthread_t tid;
 	sigset_t set;
 	int ch, rc;
@@ -305,11 +341,9 @@ main(int argc, char **argv)
 	if (!foreground)
 		log_open("doorman", false, log_facility_parse(cfg->log_facility));
 
-	snprintf(started.socket, sizeof(started.socket), "%s", cfg->socket);
-	snprintf(started.user, sizeof(started.user), "%s", cfg->user);
-	snprintf(started.pidfile, sizeof(started.pidfile), "%s", cfg->pidfile);
+	first = cfg; /* main's reference, kept to the end */
 	if (serve_setup(cfg, foreground) < 0) {
-		config_unref(cfg);
+		config_unref(first);
 		return 1;
 	}
 	/*
@@ -325,10 +359,18 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	config_current_set(cfg);
+	/* after detaching (a fork would lose its thread), with signals blocked */
+	if ((dns = start_resolver(cfg)) == NULL) {
+		config_unref(first);
+		return 1;
+	}
+	milter_set_dns(dns);
+	config_current_set(config_ref(cfg));
 	if (pthread_create(&tid, NULL, reload_thread, NULL) != 0) {
 		log_msg(LOG_ERR, "cannot start the reload thread");
 		config_current_set(NULL);
+		config_unref(first);
+		dns_free(dns);
 		return 1;
 	}
 	pthread_detach(tid);
@@ -337,9 +379,10 @@ main(int argc, char **argv)
 		config_path);
 	rc = smfi_main();
 	log_msg(LOG_INFO, "doorman stopping");
-	/* cfg may be gone after a reload: use the copy */
-	if (*started.pidfile)
-		unlink(started.pidfile);
+	if (*first->pidfile)
+		unlink(first->pidfile);
 	config_current_set(NULL);
+	config_unref(first);
+	dns_free(dns);
 	return rc == MI_SUCCESS ? 0 : 1;
 }

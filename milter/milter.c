@@ -28,6 +28,14 @@
 
 #define MILTER_NAME "doorman"
 
+static struct dns *milter_dns; /* set once before smfi_main(), then read-only */
+
+void
+milter_set_dns(struct dns *d)
+{
+	milter_dns = d;
+}
+
 static struct conn *
 conn_of(SMFICTX *ctx, const char *stage)
 {
@@ -101,6 +109,7 @@ on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	else if (sa != NULL && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, addr, sizeof(addr));
 	ci.hostname = hostname;
+	ci.dns = milter_dns;
 	ci.addr = addr[0] ? addr : NULL;
 	ci.daemon_name = smfi_getsymval(ctx, "{daemon_name}");
 	ci.daemon_addr = smfi_getsymval(ctx, "{daemon_addr}");

@@ -9,6 +9,11 @@
 #ifndef DOORMAN_MILTER_H
 #define DOORMAN_MILTER_H
 
+struct dns;
+
 int milter_register(void);
+/* milter_set_dns - the resolver every connection uses; set once before
+ * smfi_main(), read-only afterwards. */
+void milter_set_dns(struct dns *d);
 
 #endif

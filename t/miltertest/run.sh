@@ -13,6 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: run.sh BUILD_DIR SCENARIO}" && pwd)
 name=${2:?scenario}
 . "$here/../lib/common.sh"
+. "$here/../lib/nsd.sh"
 
 command -v miltertest >/dev/null || die "miltertest missing: run t/install-deps.sh"
 # one port per scenario, so scenarios may run side by side
@@ -20,6 +21,8 @@ port=$((17000 + $(cksum <<<"$name" | cut -d' ' -f1) % 90))
 work=$(mktemp -d /tmp/doorman-mt.XXXXXX)
 cleanup() {
 	stop_doorman
+	nsd_stop
+	stop_bg "${HOLE_PID:-}"
 	if [ "$T_FAILED" -gt 0 ]; then
 		echo "--- doorman log"; cat "$work/doorman.log"
 		echo "(kept $work)"
@@ -29,9 +32,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# a scenario that asks DNS gets NSD serving t/dns/zones, and a server
+# that never answers for the zone silent.test
+dns_port=17352 silent_port=17351
+if grep -q '@DNS_PORT@' "$here/conf/$name.conf" 2>/dev/null; then
+	deps_nsd
+	nsd_start "$work" $dns_port "$here/../dns/zones"
+	"$build/t/unit/dns-blackhole" $silent_port &
+	HOLE_PID=$!
+fi
+
 conf=$here/conf/$name.conf
 [ -f "$conf" ] || conf=$here/conf/default.conf
-fill() { sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$here|g" "$1"; }
+fill() { sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$here|g" -e "s|@DNS_PORT@|$dns_port|g" \
+	-e "s|@SILENT_PORT@|$silent_port|g" "$1"; }
 if [ -f "$here/conf/$name.policy" ]; then
 	# a shipped policy, as it is, with its access lists beside it; only
 	# where it listens and writes its pid changes (it still drops to its user)

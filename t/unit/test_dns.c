@@ -35,7 +35,7 @@ has_rr(const struct dns_answer *a, const char *text)
 static void
 dns__records__found_as_text(void **state)
 {
-	struct dns_batch *b = dns_batch_new(d, 0);
+	struct dns_batch *b = dns_batch_new(d, DNS_NO_BUDGET);
 	int ia, iaaaa, itxt, imx, iptr, icname;
 	const struct dns_answer *a;
 
@@ -76,7 +76,7 @@ dns__records__found_as_text(void **state)
 static void
 dns__nxdomain_and_nodata__kept_apart(void **state)
 {
-	struct dns_batch *b = dns_batch_new(d, 0);
+	struct dns_batch *b = dns_batch_new(d, DNS_NO_BUDGET);
 	int nx, nodata, listed, notlisted;
 
 	(void)state;
@@ -96,7 +96,7 @@ dns__nxdomain_and_nodata__kept_apart(void **state)
 static void
 dns__zone_not_served__tempfail(void **state)
 {
-	struct dns_batch *b = dns_batch_new(d, 0);
+	struct dns_batch *b = dns_batch_new(d, DNS_NO_BUDGET);
 	int i;
 
 	(void)state;
@@ -161,8 +161,9 @@ dns__silent_upstream__timeout_bounded(void **state)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
 	snprintf(fwd, sizeof(fwd), "127.0.0.1@%u", ntohs(sa.sin_port));
-	assert_non_null(silent = dns_new(up, 1, unblock, 2, why, sizeof(why)));
-	b = dns_batch_new(silent, 0);
+	struct dns_setup setup = { .upstreams = up, .nupstreams = 1, .unblock = unblock, .nunblock = 2 };
+	assert_non_null(silent = dns_new(&setup, why, sizeof(why)));
+	b = dns_batch_new(silent, DNS_NO_BUDGET);
 	i = dns_batch_add(b, "a.doorman.test", DNS_TYPE_A);
 	j = dns_batch_add(b, "2.0.0.127.bl.doorman.test", DNS_TYPE_A);
 	t0 = now();
@@ -185,7 +186,7 @@ worker(void *arg)
 	int *bad = arg;
 
 	for (int round = 0; round < 50; round++) {
-		struct dns_batch *b = dns_batch_new(d, 0);
+		struct dns_batch *b = dns_batch_new(d, DNS_NO_BUDGET);
 		int i = dns_batch_add(b, "a.doorman.test", DNS_TYPE_A);
 		int j = dns_batch_add(b, "missing.doorman.test", DNS_TYPE_A);
 		dns_batch_wait(b, 2000);
@@ -219,7 +220,8 @@ dns_new__bad_upstream__error(void **state)
 	char why[256] = "";
 
 	(void)state;
-	assert_null(dns_new(up, 1, NULL, 0, why, sizeof(why)));
+	struct dns_setup setup = { .upstreams = up, .nupstreams = 1 };
+	assert_null(dns_new(&setup, why, sizeof(why)));
 	assert_true(why[0] != '\0');
 }
 
@@ -235,7 +237,8 @@ setup(void **state)
 		fprintf(stderr, "DOORMAN_TEST_DNS not set: run t/dns/dns.t.sh\n");
 		return -1;
 	}
-	d = dns_new(up, 1, unblock, 2, why, sizeof(why));
+	struct dns_setup setup = { .upstreams = up, .nupstreams = 1, .unblock = unblock, .nunblock = 2 };
+	d = dns_new(&setup, why, sizeof(why));
 	if (d == NULL)
 		fprintf(stderr, "dns_new: %s\n", why);
 	return d == NULL;

@@ -19,7 +19,7 @@ static struct config *cfg;
 static struct conn *
 open_conn(const char *daemon_name, const char *addr, const char *daemon_addr)
 {
-	struct conn_info ci = { daemon_name, "client.example.net", addr, daemon_addr };
+	struct conn_info ci = { daemon_name, "client.example.net", addr, daemon_addr, NULL };
 	struct verdict v;
 	struct conn *c = conn_new(config_ref(cfg), &ci);
 
