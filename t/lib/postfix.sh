@@ -26,9 +26,10 @@ postfix_register_dir() {
 	esac
 }
 
-# postfix_start WORKDIR SMTP_PORT SUBMISSION_PORT MILTER SINK_PORT
+# postfix_start WORKDIR SMTP_PORT SUBMISSION_PORT MILTER SINK_PORT [DNS_PORT]
+# (DNS_PORT: a third listener whose {daemon_name} is "dns")
 postfix_start() {
-	local w=$1 smtp=$2 sub=$3 milter=$4 sink=$5
+	local w=$1 smtp=$2 sub=$3 milter=$4 sink=$5 dnsl=${6:-}
 	POSTFIX_DIR=$w/postfix
 	postfix_stop
 	rm -rf "$POSTFIX_DIR"
@@ -85,6 +86,9 @@ postfix_start() {
 127.0.0.1:$smtp inet n - n - - smtpd -o milter_macro_daemon_name=inbound
 127.0.0.1:$sub inet n - n - - smtpd -o milter_macro_daemon_name=submission
 MASTER
+	[ -z "$dnsl" ] ||
+		echo "127.0.0.1:$dnsl inet n - n - - smtpd -o milter_macro_daemon_name=dns" \
+			>>"$POSTFIX_DIR/etc/master.cf"
 	postfix -c "$POSTFIX_DIR/etc" check >/dev/null 2>&1 || true
 	postfix -c "$POSTFIX_DIR/etc" start >/dev/null 2>&1 ||
 		{ cat "$POSTFIX_DIR/maillog" >&2 2>/dev/null; die "postfix did not start"; }

@@ -9,21 +9,27 @@ build=$(cd "${1:?usage: postfix.t.sh BUILD_DIR}" && pwd)
 . "$here/../lib/common.sh"
 . "$here/../lib/sink.sh"
 . "$here/../lib/postfix.sh"
+. "$here/../lib/nsd.sh"
 . "$here/scenarios.sh"
 
-MILTER_PORT=17101 SMTP_PORT=17125 SUB_PORT=17187 SINK_PORT=17126
+MILTER_PORT=17101 SMTP_PORT=17125 SUB_PORT=17187 SINK_PORT=17126 DNS_SMTP_PORT=17127
+DNS_PORT=17153
 
 deps_postfix
+deps_nsd
 cleanup() {
 	postfix_stop
+	nsd_stop
 	mta_suite_stop "${MTA_WORK:-}/postfix/maillog"
 }
 trap cleanup EXIT
 mta_suite_start postfix $MILTER_PORT $SINK_PORT "$build"
-postfix_start "$MTA_WORK" $SMTP_PORT $SUB_PORT "inet:127.0.0.1:$MILTER_PORT" $SINK_PORT
+nsd_start "$MTA_WORK" $DNS_PORT "$here/../dns/zones"
+postfix_start "$MTA_WORK" $SMTP_PORT $SUB_PORT "inet:127.0.0.1:$MILTER_PORT" $SINK_PORT $DNS_SMTP_PORT
 
 # Postfix takes SMTP AUTH identities from XCLIENT LOGIN and passes them to
 # the milter as {auth_authen}, as after a real SASL login.
 run_scenarios postfix $SMTP_PORT $SUB_PORT "$MTA_WORK/sink" "$MTA_WORK/doorman.log" --xclient-login alice
+run_dns_scenarios $DNS_SMTP_PORT
 
 finish

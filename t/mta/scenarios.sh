@@ -16,7 +16,8 @@ mta_suite_start() {
 	here=$(dirname "${BASH_SOURCE[0]}")
 	MTA_WORK=$(mktemp -d "/tmp/doorman-$mta.XXXXXX")
 	chmod 755 "$MTA_WORK"
-	sed -e "s|@MILTER_PORT@|$milter|g" -e "s|@WORK@|$MTA_WORK|g" "$here/doorman.conf.in" \
+	sed -e "s|@MILTER_PORT@|$milter|g" -e "s|@WORK@|$MTA_WORK|g" -e "s|@DNS_PORT@|${DNS_PORT:-53}|g" \
+		"$here/doorman.conf.in" \
 		>"$MTA_WORK/doorman.conf"
 	cp "$here/sender_access" "$here/client_access" "$MTA_WORK/"
 	sink_start "$MTA_WORK/sink" "$sink"
@@ -233,4 +234,35 @@ run_scenarios() {
 	expect_rcpt "submission: no relay without auth" "$sub" $EXTERNAL $good $from u@remote.example \
 		'554 5.7.1 .*doorman: authentication required'
 	expect_log "submission policy chosen by daemon_name" 'policy=submission stage=rcpt action=reject rule=relay'
+}
+
+# run_dns_scenarios PORT - the DNS checks with client addresses from XCLIENT
+# (Postfix only: Sendmail has no XCLIENT), against NSD serving t/dns/zones
+run_dns_scenarios() {
+	local port=$1 x="--xclient-name client.example.net --xclient-addr"
+	MTA=postfix
+	# shellcheck disable=SC2086
+	expect_rcpt "DNSBL listing" "$port" 127.0.0.1 client.example.net s@exists.doorman.test \
+		postmaster@example.org \
+		'554 5.7.1 \[203.0.113.66\] listed by bl.doorman.test: 203.0.113.66 is a known spam source: doorman: listed' \
+		$x 203.0.113.66
+	# shellcheck disable=SC2086
+	expect_rcpt "DNSWL beats a listing" "$port" 127.0.0.1 client.example.net s@exists.doorman.test \
+		postmaster@example.org '250 ' $x 203.0.113.69
+	# shellcheck disable=SC2086
+	expect_rcpt "FCrDNS fail" "$port" 127.0.0.1 client.example.net s@exists.doorman.test \
+		postmaster@example.org '550 5.7.25 \[203.0.113.71\]: Client address has no matching' \
+		$x 203.0.113.71
+	# shellcheck disable=SC2086
+	expect_rcpt "FCrDNS pass, sender domain found" "$port" 127.0.0.1 client.example.net \
+		s@mxonly.doorman.test postmaster@example.org '250 ' $x 203.0.113.70
+	# shellcheck disable=SC2086
+	expect_rcpt "null MX sender" "$port" 127.0.0.1 client.example.net s@nullmx.doorman.test \
+		postmaster@example.org '550 5.7.27 <s@nullmx.doorman.test>: Sender address rejected' \
+		$x 203.0.113.70
+	# shellcheck disable=SC2086
+	expect_rcpt "unknown sender domain" "$port" 127.0.0.1 client.example.net \
+		s@missing.doorman.test postmaster@example.org '550 5.1.8 <s@missing.doorman.test>: Sender address rejected: Domain not found' \
+		$x 203.0.113.70
+	expect_log "XCLIENT address reached the milter" 'client="client.example.net\[203.0.113.66\]" policy=dns stage=rcpt action=reject rule=dnsbl'
 }
