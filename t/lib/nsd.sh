@@ -25,6 +25,8 @@ nsd_start() {
 		echo "  zonelistfile: \"$w/zone.list\""
 		echo "  logfile: \"$w/nsd.log\""
 		echo "  server-count: 1"
+		# no response rate limiting: tests and benchmarks ask fast, from one address
+		echo "  rrl-ratelimit: 0"
 		echo "  verbosity: 1"
 		echo "remote-control:"
 		echo "  control-enable: no"
