@@ -103,6 +103,18 @@ warn_restart_only(const struct config *c)
 				     "resolver.upstreams/unblock/zones take effect at the next start only");
 }
 
+static struct dns *resolver; /* set before the reload thread starts */
+
+static void
+log_dns_stats(void)
+{
+	struct dns_stats st;
+
+	dns_stats_get(resolver, &st);
+	log_msg(LOG_INFO, "dns queries=%lu answers=%lu timeouts=%lu failures=%lu over_budget=%lu",
+		st.queries, st.answers, st.timeouts, st.failures, st.over_budget);
+}
+
 /* SIGUSR1 is blocked in every thread; this one waits for it. */
 static void *
 reload_thread(void *arg)
@@ -117,6 +129,7 @@ reload_thread(void *arg)
 		struct config *c;
 		if (sigwait(&set, &sig) != 0)
 			continue;
+		log_dns_stats();
 		log_msg(LOG_INFO, "reload: reading %s", config_path);
 		if ((c = load_or_report(config_path)) == NULL) {
 			log_msg(LOG_ERR, "reload: %s not loaded, the running policy stays", config_path);
@@ -365,6 +378,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	milter_set_dns(dns);
+	resolver = dns;
 	config_current_set(config_ref(cfg));
 	if (pthread_create(&tid, NULL, reload_thread, NULL) != 0) {
 		log_msg(LOG_ERR, "cannot start the reload thread");
@@ -379,6 +393,7 @@ main(int argc, char **argv)
 		config_path);
 	rc = smfi_main();
 	log_msg(LOG_INFO, "doorman stopping");
+	log_dns_stats();
 	if (*first->pidfile)
 		unlink(first->pidfile);
 	config_current_set(NULL);
