@@ -155,6 +155,19 @@ check_stub_zones(const void *field, char *why, size_t whylen)
 }
 
 static int
+check_zones(const void *field, char *why, size_t whylen)
+{
+	const struct zonelist *l = field;
+
+	/* check_dnsbl.c asks at most 64 zones in one round */
+	if (l->n > 64) {
+		snprintf(why, whylen, "%zu zones: at most 64", l->n);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 check_resolver_timeout(const void *field, char *why, size_t whylen)
 {
 	long v = *(const long *)field;
@@ -278,7 +291,7 @@ const struct setting schema[] = {
 	  "554 5.7.1 Client host rejected: Access denied", NULL,
 	  "reply for a client access entry that gives none" },
 
-	{ "dnsbl.zones", P(dnsbl_zones), ST_ZONELIST, "", NULL,
+	{ "dnsbl.zones", P(dnsbl_zones), ST_ZONELIST, "", check_zones,
 	  "DNS lists asked about the client address at connect: zone[=filter][*weight]" },
 	{ "dnsbl.threshold", P(dnsbl_threshold), ST_INT, "1", NULL,
 	  "a score of listings at or above this takes dnsbl.action" },
@@ -293,7 +306,7 @@ const struct setting schema[] = {
 	{ "dnsbl.tempfail_reply", P(dnsbl_tempfail.reply), ST_REPLY, DNS_FAIL_REPLY, NULL,
 	  "reply for dnsbl.tempfail" },
 
-	{ "rhsbl.zones", P(rhsbl_zones), ST_ZONELIST, "", NULL,
+	{ "rhsbl.zones", P(rhsbl_zones), ST_ZONELIST, "", check_zones,
 	  "DNS lists asked about the sender domain and the HELO name at MAIL: zone[=filter][*weight]" },
 	{ "rhsbl.threshold", P(rhsbl_threshold), ST_INT, "1", NULL,
 	  "a score at or above this takes rhsbl.action" },

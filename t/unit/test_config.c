@@ -126,6 +126,18 @@ static const struct bad_case bad_cases[] = {
 	  "duplicate key \"a@b.example\"" },
 	{ "client_access_bad_cidr", "policies: { p: { client: { access = \"ca\"; }; }; };\n", "ca:2:",
 	  "bits set beyond" },
+	{ "bad_upstream", "resolver: {\n upstreams = [ \"dns.example\" ]; };\n" POLICY, "t.conf:2:",
+	  "\"dns.example\" is not an IP address" },
+	{ "bad_upstream_port", "resolver: {\n upstreams = [ \"127.0.0.1@99999\" ]; };\n" POLICY, "t.conf:2:",
+	  "is not address or address@port" },
+	{ "bad_stub_zone", "resolver: {\n zones = [ \"bl.example\" ]; };\n" POLICY, "t.conf:2:",
+	  "is not zone=address@port" },
+	{ "resolver_timeout_range", "resolver: {\n timeout = 9000; };\n" POLICY, "t.conf:2:",
+	  "9000 ms out of range" },
+	{ "bad_dnsbl_zone", "policies: { p: {\n dnsbl: { zones = [ \"bl.example=127.0.0\" ]; }; }; };\n",
+	  "t.conf:2:", "the filter must be" },
+	{ "bad_dnsbl_weight", "policies: { p: {\n dnsbl: { zones = [ \"bl.example*0\" ]; }; }; };\n",
+	  "t.conf:2:", "the weight must be a non-zero integer" },
 	{ "include_error", "@include \"inc.conf\"\n" POLICY, "inc.conf:2:", "unknown setting \"milter.bogus\"" },
 };
 
