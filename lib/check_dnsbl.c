@@ -96,7 +96,7 @@ static void
 decide(const struct bl_result *res, long threshold, const struct rule *hit,
        const struct rule *tempfail, const char *rule, const char *who, struct verdict *v)
 {
-	char prefix[400];
+	char prefix[1024]; /* reply_build() cuts it to fit the reply line */
 
 	if (res->score >= threshold) {
 		snprintf(prefix, sizeof(prefix), "%s listed by %s%s%s: ", who, res->listed,
