@@ -174,29 +174,24 @@ reply_build(enum action a, const struct reply *configured, const char *prefix,
 	static const struct reply fallback_tempfail = { 451, "4.3.0", "Temporary failure, try again later", 0 };
 	char want = a == ACTION_TEMPFAIL ? '4' : '5';
 	const struct reply *in = configured;
-	size_t used, room;
-	char line[8];
+	size_t used = 0, room;
 
 	if (in == NULL || in->code == 0)
 		in = a == ACTION_TEMPFAIL ? &fallback_tempfail : &fallback_reject;
 	*out = *in;
 	out->line = 0;
-	if (a != ACTION_REJECT && a != ACTION_TEMPFAIL)
-		want = (char)('0' + in->code / 100);
 	if ('0' + out->code / 100 != want)
 		out->code = (want - '0') * 100 + out->code % 100;
-	if (out->code % 100 == 21 && want == '4')
+	if (out->code == 421)
 		out->code = 451; /* 421 would close the session */
 	if (!ecode_valid(out->ecode))
 		strcpy(out->ecode, want == '4' ? "4.7.1" : "5.7.1");
 	out->ecode[0] = want;
 
-	/* prefix + text, printable, within both limits */
-	snprintf(line, sizeof(line), "%03d ", out->code);
-	room = REPLY_LINE_MAX - strlen(line) - strlen(out->ecode) - 1 + 1;
+	/* "NNN " + ecode + " " + prefix + text, printable, within the line */
+	room = REPLY_LINE_MAX - 4 - strlen(out->ecode) - 1 + 1;
 	if (room > sizeof(out->text))
 		room = sizeof(out->text);
-	used = 0;
 	out->text[0] = '\0';
 	if (prefix != NULL)
 		used = append_printable(out->text, used, room, prefix);

@@ -63,8 +63,8 @@ int reply_parse(const char *s, struct reply *r, char *why, size_t whylen);
 bool reply_agrees(enum action a, const struct reply *r);
 
 /*
- * reply_build - the reply sent for action a (REJECT or TEMPFAIL; for DRYRUN
- * the would-be action is used).  The configured reply is taken as it is when
+ * reply_build - the reply sent for action a, ACTION_REJECT or ACTION_TEMPFAIL
+ * (a dry run builds the reply of the action it would have taken).  The configured reply is taken as it is when
  * its class agrees; otherwise its first digits are changed to the action's
  * class (like Postfix's soft_bounce), so a tempfail can never go out as a
  * 5xx.  prefix (may be NULL), e.g. "<user@example.com>: ", is put before the

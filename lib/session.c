@@ -28,6 +28,21 @@ copy(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src ? src : "");
 }
 
+/* An address that did not parse, as the client wrote it, less the angle
+ * brackets the reply and the log put around it. */
+static void
+raw_text(char *dst, size_t len, const char *raw)
+{
+	const char *s = raw ? raw : "";
+	size_t n = strlen(s);
+
+	if (n > 0 && s[0] == '<')
+		s++, n--;
+	if (n > 0 && s[n - 1] == '>')
+		n--;
+	snprintf(dst, len, "%.*s", (int)n, s);
+}
+
 struct conn *
 conn_new(struct config *cfg, const struct conn_info *ci)
 {
@@ -234,14 +249,7 @@ session_mail(struct conn *c, const char *sender, const char *auth_authen, struct
 		m->sender_parsed = true;
 		addr_format(&m->sender, m->sender_text, sizeof(m->sender_text));
 	} else {
-		/* as the client wrote it, less the brackets the reply adds */
-		const char *s = sender ? sender : "";
-		size_t len = strlen(s);
-		if (len > 0 && s[0] == '<')
-			s++, len--;
-		if (len > 0 && s[len - 1] == '>')
-			len--;
-		snprintf(m->sender_text, sizeof(m->sender_text), "%.*s", (int)len, s);
+		raw_text(m->sender_text, sizeof(m->sender_text), sender);
 	}
 	run_checks(c, STAGE_MAIL, session_exempt(c) || c->allowlisted, &found, NULL);
 	hold_or_give(c, STAGE_MAIL, &found, &m->mail_v, v);
@@ -259,7 +267,7 @@ session_rcpt(struct conn *c, const char *rcpt, struct verdict *v)
 	if (m->rcpt_parsed)
 		addr_format(&m->rcpt, m->rcpt_text, sizeof(m->rcpt_text));
 	else
-		copy(m->rcpt_text, sizeof(m->rcpt_text), rcpt);
+		raw_text(m->rcpt_text, sizeof(m->rcpt_text), rcpt);
 
 	/* held verdicts first, in SMTP order, unless the client is now exempt */
 	if (!session_exempt(c)) {
