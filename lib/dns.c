@@ -21,16 +21,34 @@
 
 #define DNS_TXT_MAX 1024
 
+/*
+ * Cache hits.  libunbound does not say whether an answer came from its
+ * cache, so they are counted the way the cache works: a query for a name
+ * and type whose last answer is still within its TTL is served from the
+ * cache.  SEEN_SLOTS remember (hash of name and type) -> expiry; a slot is
+ * overwritten by another key, so the count errs low, never high.  This
+ * holds no answers: it only counts.
+ */
+#define SEEN_SLOTS 8192
+
+struct seen {
+	unsigned long key;
+	time_t expires;
+};
+
 struct dns {
 	struct ub_ctx *ctx;
 	pthread_t thread;
 	int stop; /* atomic */
 	struct dns_stats stats; /* atomics */
+	pthread_mutex_t seen_lock; /* guards seen[] */
+	struct seen seen[SEEN_SLOTS];
 };
 
 /* One query in flight; its address is libunbound's mydata, so it does not move. */
 struct dns_query {
 	struct dns_batch *b;
+	unsigned long key; /* seen_key() of name and type */
 	int idx;
 	int async_id;
 	bool pending;
@@ -59,6 +77,40 @@ dns_status_name(enum dns_status s)
 	return status_names[s];
 }
 
+static unsigned long
+seen_key(const char *name, int type)
+{
+	unsigned long h = 5381u + (unsigned long)type;
+
+	for (; *name; name++)
+		h = h * 33u + (unsigned long)tolower((unsigned char)*name);
+	return h | 1u; /* 0 marks an empty slot */
+}
+
+/* Was an answer for key seen and still fresh?  Called before querying. */
+static bool
+seen_fresh(struct dns *d, unsigned long key)
+{
+	struct seen *s = &d->seen[key % SEEN_SLOTS];
+	bool fresh;
+
+	pthread_mutex_lock(&d->seen_lock);
+	fresh = s->key == key && s->expires > time(NULL);
+	pthread_mutex_unlock(&d->seen_lock);
+	return fresh;
+}
+
+static void
+seen_answer(struct dns *d, unsigned long key, int ttl)
+{
+	struct seen *s = &d->seen[key % SEEN_SLOTS];
+
+	pthread_mutex_lock(&d->seen_lock);
+	s->key = key;
+	s->expires = time(NULL) + (ttl > 0 ? ttl : 0);
+	pthread_mutex_unlock(&d->seen_lock);
+}
+
 static void *
 event_thread(void *arg)
 {
@@ -78,6 +130,7 @@ dns_new(const struct dns_setup *setup, char *why, size_t whylen)
 	struct dns *d = xcalloc(1, sizeof(*d));
 	int err = 0;
 
+	pthread_mutex_init(&d->seen_lock, NULL);
 	if ((d->ctx = ub_ctx_create()) == NULL) {
 		snprintf(why, whylen, "cannot create a libunbound context");
 		free(d);
@@ -133,6 +186,7 @@ dns_free(struct dns *d)
 	__atomic_store_n(&d->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(d->thread, NULL);
 	ub_ctx_delete(d->ctx);
+	pthread_mutex_destroy(&d->seen_lock);
 	free(d);
 }
 
@@ -140,6 +194,7 @@ void
 dns_stats_get(struct dns *d, struct dns_stats *out)
 {
 	out->queries = __atomic_load_n(&d->stats.queries, __ATOMIC_RELAXED);
+	out->cache_hits = __atomic_load_n(&d->stats.cache_hits, __ATOMIC_RELAXED);
 	out->answers = __atomic_load_n(&d->stats.answers, __ATOMIC_RELAXED);
 	out->timeouts = __atomic_load_n(&d->stats.timeouts, __ATOMIC_RELAXED);
 	out->failures = __atomic_load_n(&d->stats.failures, __ATOMIC_RELAXED);
@@ -268,6 +323,8 @@ on_answer(void *mydata, int err, struct ub_result *r)
 	COUNT(b->d, answers);
 	if (q->pending) {
 		fill(b->d, &b->a[q->idx], r ? r->qtype : 0, err, r);
+		if (b->a[q->idx].status != DNS_TEMPFAIL)
+			seen_answer(b->d, q->key, b->a[q->idx].ttl);
 		q->pending = false;
 		b->pending--;
 		pthread_cond_broadcast(&b->cond);
@@ -320,6 +377,9 @@ dns_batch_add(struct dns_batch *b, const char *name, int type)
 	pthread_mutex_unlock(&b->lock);
 
 	COUNT(b->d, queries);
+	q->key = seen_key(name, type);
+	if (seen_fresh(b->d, q->key))
+		COUNT(b->d, cache_hits);
 	err = ub_resolve_async(b->d->ctx, name, type, 1 /* IN */, q, on_answer, &q->async_id);
 	if (err != 0) {
 		pthread_mutex_lock(&b->lock);

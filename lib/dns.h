@@ -52,6 +52,7 @@ struct dns_answer {
 
 struct dns_stats {
 	unsigned long queries;   /* sent to libunbound */
+	unsigned long cache_hits; /* of those, answered from libunbound's cache (see dns.c) */
 	unsigned long answers;   /* any answer that came back */
 	unsigned long timeouts;  /* cancelled at the deadline */
 	unsigned long failures;  /* SERVFAIL, REFUSED, errors */
@@ -69,9 +70,7 @@ struct dns_batch;
  * unblock: special-use zones libunbound answers itself by default (for
  * example "test." or "2.0.192.in-addr.arpa.") that must reach the
  * upstream instead (made "transparent").  NULL with a reason in why.
- *
- * Not yet: a cache-hit counter (libunbound does not say whether an answer
- * came from its cache), settings in the policy file, the DNS checks.
+
  */
 struct dns_setup {
 	const char *const *upstreams; /* "address" or "address@port" */

@@ -209,6 +209,10 @@ verdict_set_action(struct verdict *v, const char *rule_name, enum action a,
 		   const struct reply *r, const char *prefix, const char *reason)
 {
 	memset(v, 0, sizeof(*v));
+	/* a rule set to accept does nothing: it must not end the stage the way
+	 * an allowlisting (an access entry, a DNSWL score) does */
+	if (a == ACTION_ACCEPT)
+		return;
 	v->action = a;
 	v->rule = rule_name;
 	v->reason = reason;

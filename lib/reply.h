@@ -79,7 +79,8 @@ void reply_format(const struct reply *r, char *buf, size_t len);
 /* reply_class_action - the action a reply's class stands for (5 reject, 4 tempfail). */
 enum action reply_class_action(const struct reply *r);
 
-/* verdict_set - fill v from a fired rule; the reply is built for rule->action. */
+/* verdict_set - fill v from a fired rule; the reply is built for rule->action.
+ * A rule whose action is accept leaves v at ACTION_CONTINUE. */
 void verdict_set(struct verdict *v, const char *rule_name, const struct rule *rule,
 		 const char *prefix, const char *reason);
 

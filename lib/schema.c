@@ -172,9 +172,36 @@ check_resolver_timeout(const void *field, char *why, size_t whylen)
 {
 	long v = *(const long *)field;
 
-	/* Sendmail's milter read timeout is 10 s by default: two rounds must fit */
-	if (v < 100 || v > 4000) {
-		snprintf(why, whylen, "%ld ms out of range 100..4000", v);
+	/* Sendmail's milter read timeout is 10 s by default; a stage runs up
+	 * to four rounds (connect: DNSBL, its TXT reason, PTR, addresses) */
+	if (v < 100 || v > 2000) {
+		snprintf(why, whylen, "%ld ms out of range 100..2000", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* a listing threshold of 0 or less would take every client */
+static int
+check_threshold(const void *field, char *why, size_t whylen)
+{
+	long v = *(const long *)field;
+
+	if (v < 1) {
+		snprintf(why, whylen, "%ld: a threshold must be 1 or more", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* an allowlist threshold of 0 or more would allowlist every unlisted client */
+static int
+check_allow_threshold(const void *field, char *why, size_t whylen)
+{
+	long v = *(const long *)field;
+
+	if (v > -1) {
+		snprintf(why, whylen, "%ld: an allowlist threshold must be -1 or less", v);
 		return -1;
 	}
 	return 0;
@@ -293,9 +320,9 @@ const struct setting schema[] = {
 
 	{ "dnsbl.zones", P(dnsbl_zones), ST_ZONELIST, "", check_zones,
 	  "DNS lists asked about the client address at connect: zone[=filter][*weight]" },
-	{ "dnsbl.threshold", P(dnsbl_threshold), ST_INT, "1", NULL,
+	{ "dnsbl.threshold", P(dnsbl_threshold), ST_INT, "1", check_threshold,
 	  "a score of listings at or above this takes dnsbl.action" },
-	{ "dnsbl.allow_threshold", P(dnsbl_allow_threshold), ST_INT, "-1", NULL,
+	{ "dnsbl.allow_threshold", P(dnsbl_allow_threshold), ST_INT, "-1", check_allow_threshold,
 	  "a score at or below this (allowlists weigh negative) skips the client, HELO and sender checks" },
 	{ "dnsbl.action", P(dnsbl.action), ST_ACTION, "reject", NULL,
 	  "action for a client whose DNSBL score reaches dnsbl.threshold" },
@@ -308,7 +335,7 @@ const struct setting schema[] = {
 
 	{ "rhsbl.zones", P(rhsbl_zones), ST_ZONELIST, "", check_zones,
 	  "DNS lists asked about the sender domain and the HELO name at MAIL: zone[=filter][*weight]" },
-	{ "rhsbl.threshold", P(rhsbl_threshold), ST_INT, "1", NULL,
+	{ "rhsbl.threshold", P(rhsbl_threshold), ST_INT, "1", check_threshold,
 	  "a score at or above this takes rhsbl.action" },
 	{ "rhsbl.action", P(rhsbl.action), ST_ACTION, "reject", NULL,
 	  "action for a sender domain or HELO name listed up to rhsbl.threshold" },

@@ -111,8 +111,9 @@ log_dns_stats(void)
 	struct dns_stats st;
 
 	dns_stats_get(resolver, &st);
-	log_msg(LOG_INFO, "dns queries=%lu answers=%lu timeouts=%lu failures=%lu over_budget=%lu",
-		st.queries, st.answers, st.timeouts, st.failures, st.over_budget);
+	log_msg(LOG_INFO,
+		"dns queries=%lu cache_hits=%lu answers=%lu timeouts=%lu failures=%lu over_budget=%lu",
+		st.queries, st.cache_hits, st.answers, st.timeouts, st.failures, st.over_budget);
 }
 
 /* SIGUSR1 is blocked in every thread; this one waits for it. */

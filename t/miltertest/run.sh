@@ -35,7 +35,7 @@ trap cleanup EXIT
 # a scenario that asks DNS gets NSD serving t/dns/zones, and a server
 # that never answers for the zone silent.test
 dns_port=17352 silent_port=17351
-if grep -q '@DNS_PORT@' "$here/conf/$name.conf" 2>/dev/null; then
+if grep -q '@DNS_PORT@' "$here/conf/$name.conf" 2>/dev/null || [ -f "$here/conf/$name.policy" ]; then
 	deps_nsd
 	nsd_start "$work" $dns_port "$here/../dns/zones"
 	"$build/t/unit/dns-blackhole" $silent_port &
@@ -51,8 +51,14 @@ if [ -f "$here/conf/$name.policy" ]; then
 	# where it listens and writes its pid changes (it still drops to its user)
 	cp "$here/../../policies/"* "$work/"
 	chmod 755 "$work"
+	# and its DNS: the test NSD, with the public lists' names mapped to
+	# test zones that answer the way those lists do
 	sed -e "s|^\([[:space:]]*socket = \).*|\1\"inet:$port@127.0.0.1\";|" \
 		-e "s|^\([[:space:]]*pidfile = \).*|\1\"$work/doorman.pid\";|" \
+		-e "s|^\([[:space:]]*upstreams = \)\[ \];|\1[ \"127.0.0.1@$dns_port\" ]; unblock = [ \"test.\" ];|" \
+		-e "s|zen\.spamhaus\.org|bl.doorman.test|; s|b\.barracudacentral\.org|bl2.doorman.test|" \
+		-e "s|bl\.spamcop\.net|bl3.doorman.test|; s|list\.dnswl\.org|wl.doorman.test|" \
+		-e "s|dbl\.spamhaus\.org|rhs.doorman.test|" \
 		"$work/$(cat "$here/conf/$name.policy")" >"$work/doorman.conf"
 else
 	fill "$conf" >"$work/doorman.conf"

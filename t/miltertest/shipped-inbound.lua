@@ -3,7 +3,7 @@ dofile("lib.lua")
 local D = "mx.example.org" -- its listener: Postfix's default {daemon_name}
 
 local c = session{ daemon_name = D }
-mail(c, "<s@example.net>", OK, nil, "IN1")
+mail(c, "<s@exists.doorman.test>", OK, nil, "IN1")
 rcpt(c, "<postmaster@example.org>", OK)
 rcpt(c, "<u@partner.example.net>", OK)
 rcpt(c, "<u@remote.example>", NO)
@@ -16,18 +16,37 @@ rcpt(c, "<postmaster@example.org>", NO)
 mt.disconnect(c)
 
 c = session{ daemon_name = D, addr = "192.0.2.66" }
-mail(c, "<s@example.net>", OK, nil, "IN3")
+mail(c, "<s@exists.doorman.test>", OK, nil, "IN3")
 rcpt(c, "<postmaster@example.org>", NO)
 mt.disconnect(c)
 
 c = session{ daemon_name = D, helo = "mx.example.org" }
-mail(c, "<s@example.net>", OK, nil, "IN4")
+mail(c, "<s@exists.doorman.test>", OK, nil, "IN4")
 rcpt(c, "<postmaster@example.org>", NO)
 mt.disconnect(c)
 
 c = session{ daemon_name = D, addr = "127.0.0.1", helo = "localhost" }
-mail(c, "<s@example.net>", OK, nil, "IN5")
+mail(c, "<s@exists.doorman.test>", OK, nil, "IN5")
 rcpt(c, "<u@remote.example>", OK)
+mt.disconnect(c)
+
+-- DNS, as shipped: a DNSBL listing, a DNSWL listing that outweighs it,
+-- an RHSBL listing, a sender domain that does not exist
+c = session{ daemon_name = D, addr = "203.0.113.66" }
+mail(c, "<s@exists.doorman.test>", OK, nil, "DNS1")
+rcpt(c, "<postmaster@example.org>", NO)
+mt.disconnect(c)
+c = session{ daemon_name = D, addr = "203.0.113.75", helo = "shortname" }
+mail(c, "<s@missing.doorman.test>", OK, nil, "DNS2")
+rcpt(c, "<postmaster@example.org>", OK)
+mt.disconnect(c)
+c = session{ daemon_name = D }
+mail(c, "<s@dblisted.doorman.test>", OK, nil, "DNS3")
+rcpt(c, "<postmaster@example.org>", NO)
+mt.disconnect(c)
+c = session{ daemon_name = D }
+mail(c, "<s@missing.doorman.test>", OK, nil, "DNS4")
+rcpt(c, "<postmaster@example.org>", NO)
 mt.disconnect(c)
 
 -- Sendmail's listener name picks the same policy; "rollout" only logs

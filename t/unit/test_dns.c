@@ -93,6 +93,29 @@ dns__nxdomain_and_nodata__kept_apart(void **state)
 	dns_batch_free(b);
 }
 
+/* The second ask for the same name and type, within its TTL, is a cache hit. */
+static void
+dns__same_question__cache_hit(void **state)
+{
+	struct dns_stats before, after;
+
+	(void)state;
+	dns_stats_get(d, &before);
+	for (int round = 0; round < 2; round++) {
+		struct dns_batch *b = dns_batch_new(d, DNS_NO_BUDGET);
+		dns_batch_add(b, "nodata.doorman.test", DNS_TYPE_A);
+		dns_batch_add(b, "never-asked-before.doorman.test", DNS_TYPE_MX);
+		dns_batch_wait(b, 2000);
+		assert_int_equal(dns_batch_answer(b, 0)->status, DNS_FOUND);
+		dns_batch_free(b);
+	}
+	dns_stats_get(d, &after);
+	assert_int_equal(after.queries - before.queries, 4);
+	/* nodata.doorman.test A: a hit the second time; the NXDOMAIN too (its
+	 * TTL is the SOA minimum) */
+	assert_int_equal(after.cache_hits - before.cache_hits, 2);
+}
+
 static void
 dns__zone_not_served__tempfail(void **state)
 {
@@ -258,6 +281,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(dns__records__found_as_text),
 		cmocka_unit_test(dns__nxdomain_and_nodata__kept_apart),
+		cmocka_unit_test(dns__same_question__cache_hit),
 		cmocka_unit_test(dns__zone_not_served__tempfail),
 		cmocka_unit_test(dns__budget__tempfail_beyond),
 		cmocka_unit_test(dns__silent_upstream__timeout_bounded),

@@ -287,6 +287,19 @@ dryrun__policy_and_rule__continue(void **state)
 	conn_free(c);
 }
 
+/* A rule set to accept does nothing; it does not end the stage: the sender
+ * access list still applies after a MAIL without HELO. */
+static void
+rule_accept__stage_goes_on(void **state)
+{
+	struct conn *c = open_conn("lenient", "203.0.113.5", NULL);
+
+	(void)state;
+	assert_int_equal(mail(c, "<spammer@bad.example>", NULL), 250);
+	assert_int_equal(rcpt(c, "<u@example.org>"), 554);
+	conn_free(c);
+}
+
 static void
 policy__unknown_listener__default(void **state)
 {
@@ -335,6 +348,7 @@ main(void)
 		cmocka_unit_test(client__access__verdicts),
 		cmocka_unit_test(transaction__reset__checked_again),
 		cmocka_unit_test(dryrun__policy_and_rule__continue),
+		cmocka_unit_test(rule_accept__stage_goes_on),
 		cmocka_unit_test(policy__unknown_listener__default),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
