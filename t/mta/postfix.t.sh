@@ -13,18 +13,21 @@ build=$(cd "${1:?usage: postfix.t.sh BUILD_DIR}" && pwd)
 . "$here/scenarios.sh"
 
 MILTER_PORT=17101 SMTP_PORT=17125 SUB_PORT=17187 SINK_PORT=17126 DNS_SMTP_PORT=17127
-DNS_PORT=17153
+DNS_PORT=17153 SILENT_PORT=17154
 
 deps_postfix
 deps_nsd
 cleanup() {
 	postfix_stop
 	nsd_stop
+	stop_bg "${HOLE_PID:-}"
 	mta_suite_stop "${MTA_WORK:-}/postfix/maillog"
 }
 trap cleanup EXIT
 mta_suite_start postfix $MILTER_PORT $SINK_PORT "$build"
 nsd_start "$MTA_WORK" $DNS_PORT "$here/../dns/zones"
+"$build/t/unit/dns-blackhole" $SILENT_PORT &
+HOLE_PID=$!
 postfix_start "$MTA_WORK" $SMTP_PORT $SUB_PORT "inet:127.0.0.1:$MILTER_PORT" $SINK_PORT $DNS_SMTP_PORT
 
 # Postfix takes SMTP AUTH identities from XCLIENT LOGIN and passes them to

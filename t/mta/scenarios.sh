@@ -17,6 +17,7 @@ mta_suite_start() {
 	MTA_WORK=$(mktemp -d "/tmp/doorman-$mta.XXXXXX")
 	chmod 755 "$MTA_WORK"
 	sed -e "s|@MILTER_PORT@|$milter|g" -e "s|@WORK@|$MTA_WORK|g" -e "s|@DNS_PORT@|${DNS_PORT:-53}|g" \
+		-e "s|@SILENT_PORT@|${SILENT_PORT:-53}|g" \
 		"$here/doorman.conf.in" \
 		>"$MTA_WORK/doorman.conf"
 	cp "$here/sender_access" "$here/client_access" "$MTA_WORK/"
@@ -264,5 +265,17 @@ run_dns_scenarios() {
 	expect_rcpt "unknown sender domain" "$port" 127.0.0.1 client.example.net \
 		s@missing.doorman.test postmaster@example.org '550 5.1.8 <s@missing.doorman.test>: Sender address rejected: Domain not found' \
 		$x 203.0.113.70
+	# a sender domain whose server never answers: 451 within the bounded time
+	local t0=$SECONDS
+	# shellcheck disable=SC2086
+	expect_rcpt "sender domain lookup times out" "$port" 127.0.0.1 client.example.net \
+		s@host.silent.test postmaster@example.org \
+		'451 4.1.8 <s@host.silent.test>: Sender address rejected: Domain lookup failed' \
+		$x 203.0.113.70
+	if [ $((SECONDS - t0)) -le 8 ]; then
+		ok "$MTA: the silent server cost $((SECONDS - t0)) s (bounded)"
+	else
+		not_ok "$MTA: the silent server cost $((SECONDS - t0)) s"
+	fi
 	expect_log "XCLIENT address reached the milter" 'client="client.example.net\[203.0.113.66\]" policy=dns stage=rcpt action=reject rule=dnsbl'
 }
