@@ -33,7 +33,7 @@ struct strlist {
 };
 
 /* When you add a field here, add its setting to schema.c and document it in
- * man/doorman.conf.5 (t/unit/test_schema_man checks the two agree). */
+ * man/doorman.conf.5 (t/man/check-man.sh checks the two agree). */
 struct policy {
 	char *name;
 	int line;

@@ -267,7 +267,7 @@ const struct setting schema[] = {
 	{ "exempt_trusted", P(exempt_trusted), ST_BOOL, "true", NULL,
 	  "trusted and authenticated clients skip client, HELO and sender checks" },
 	{ "dryrun", P(dryrun), ST_BOOL, "false", NULL,
-	  "log every reject and tempfail of this policy as dryrun and accept instead" },
+	  "log the rejects and tempfails of this policy as dryrun and accept instead; relay refusals stay" },
 
 	{ "relay.action", P(relay.action), ST_ACTION, "reject", NULL,
 	  "action for a recipient this server must not relay to" },

@@ -147,7 +147,9 @@ settle(struct conn *c, enum stage st, struct verdict *v, const char *rcpt)
 {
 	if (v->action != ACTION_REJECT && v->action != ACTION_TEMPFAIL && v->action != ACTION_DRYRUN)
 		return false;
-	if (c->pol->dryrun && v->action != ACTION_DRYRUN) {
+	/* a policy in dry run still never relays for strangers: only an explicit
+	 * relay.action = dryrun does that */
+	if (c->pol->dryrun && v->action != ACTION_DRYRUN && strcmp(v->rule, "relay") != 0) {
 		v->would = v->action;
 		v->action = ACTION_DRYRUN;
 	}

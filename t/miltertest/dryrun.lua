@@ -1,11 +1,12 @@
--- dryrun.lua - a dry-run policy logs what it would do and accepts; a
--- dry-run rule does the same for that rule only; a tempfail action
--- replies 4xx
+-- dryrun.lua - a dry-run policy logs what it would do and accepts, but
+-- never relays for strangers; a dry-run rule does the same for that rule
+-- only; a tempfail action replies 4xx
 dofile("lib.lua")
 
 local c = session{ daemon_name = "dry", helo = "shortname" }
 mail(c, "<s@example.net>", OK, nil, "D1")
-rcpt(c, "<u@remote.example>", OK)
+rcpt(c, "<u@example.org>", OK)
+rcpt(c, "<u@remote.example>", NO)
 mt.disconnect(c)
 
 c = session{ daemon_name = "dryrule", helo = "shortname" }

@@ -277,7 +277,8 @@ dryrun__policy_and_rule__continue(void **state)
 	assert_string_equal(c->pol->name, "dry");
 	helo(c, "shortname");
 	mail(c, "<s@example.net>", NULL);
-	assert_int_equal(rcpt(c, "<u@remote.example>"), 250);
+	assert_int_equal(rcpt(c, "<u@example.org>"), 250);    /* HELO: only logged */
+	assert_int_equal(rcpt(c, "<u@remote.example>"), 554); /* never an open relay */
 	conn_free(c);
 	c = open_conn("dryrule", "203.0.113.5", NULL);
 	helo(c, "shortname");
