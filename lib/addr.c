@@ -18,17 +18,20 @@ domain_syntax_ok(const char *d)
 	for (; *d; d++) {
 		unsigned char c = (unsigned char)*d;
 		if (c == '.') {
-			if (label == 0)
+			/* no empty label, none ending in '-' (RFC 1035 2.3.1) */
+			if (label == 0 || d[-1] == '-')
 				return false;
 			label = 0;
 			continue;
 		}
 		if (!(isalnum(c) || c == '-' || c == '_'))
 			return false;
+		if (c == '-' && label == 0)
+			return false; /* nor starting with one */
 		if (++label > 63)
 			return false;
 	}
-	return label > 0;
+	return label > 0 && d[-1] != '-';
 }
 
 static void

@@ -182,6 +182,14 @@ reply_build(enum action a, const struct reply *configured, const char *prefix,
 	out->line = 0;
 	if ('0' + out->code / 100 != want)
 		out->code = (want - '0') * 100 + out->code % 100;
+	/* a changed class can give a code RFC 5321 does not define (504 -> 404):
+	 * then the class's general code */
+	if (out->code != in->code) {
+		if (want == '4' && out->code != 450 && out->code != 452 && out->code != 454)
+			out->code = 451;
+		if (want == '5' && out->code != 550 && out->code != 552 && out->code != 554)
+			out->code = 550;
+	}
 	if (out->code == 421)
 		out->code = 451; /* 421 would close the session */
 	if (!ecode_valid(out->ecode))

@@ -84,6 +84,11 @@ reply_build__tempfail_from_5xx__4xx(void **state)
 	assert_int_equal(out.code, 454);
 	assert_string_equal(out.ecode, "4.7.1");
 	assert_string_equal(out.text, "denied");
+	/* 504 would become 404, a code RFC 5321 does not define: 451 */
+	assert_int_equal(reply_parse("504 5.5.2 name", &in, why, sizeof(why)), 0);
+	reply_build(ACTION_TEMPFAIL, &in, NULL, &out);
+	assert_int_equal(out.code, 451);
+	assert_string_equal(out.ecode, "4.5.2");
 	/* 521 would become 421, which closes the session: never */
 	assert_int_equal(reply_parse("521 5.3.2 down", &in, why, sizeof(why)), 0);
 	reply_build(ACTION_TEMPFAIL, &in, NULL, &out);

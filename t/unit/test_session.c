@@ -133,7 +133,7 @@ helo__checks__verdicts(void **state)
 	} cases[] = {
 		{ "client.example.net", 250 }, { "client.example.net.", 250 }, { "[203.0.113.5]", 250 },
 		{ "[IPv6:2001:db8::5]", 250 }, { "localhostish", 504 },	       { "203.0.113.5", 504 },
-		{ "bad..name", 501 },	       { "bad name", 501 },	       { "", 501 },
+		{ "bad..name", 501 },	       { "-bad-.example", 501 },       { "bad-.example", 501 },	       { "bad name", 501 },	       { "", 501 },
 		{ "[not-an-ip]", 501 },	       { "mx.example.org", 550 },      { "MX.EXAMPLE.ORG", 550 },
 		{ "example.org", 550 },	       { "[192.0.2.25]", 550 },	       { "192.0.2.25", 550 },
 		{ "[127.0.0.1]", 550 },
