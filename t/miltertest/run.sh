@@ -55,7 +55,8 @@ if [ -f "$here/conf/$name.policy" ]; then
 	# test zones that answer the way those lists do
 	sed -e "s|^\([[:space:]]*socket = \).*|\1\"inet:$port@127.0.0.1\";|" \
 		-e "s|^\([[:space:]]*pidfile = \).*|\1\"$work/doorman.pid\";|" \
-		-e "s|^\([[:space:]]*upstreams = \)\[ \];|\1[ \"127.0.0.1@$dns_port\" ]; unblock = [ \"test.\" ];|" \
+		-e "s|^\([[:space:]]*upstreams = \)\[ \];|\1[ \"127.0.0.1@$dns_port\" ];|" \
+		-e "s|^\([[:space:]]*unblock = \)\[ \];|\1[ \"test.\" ];|" \
 		-e "s|zen\.spamhaus\.org|bl.doorman.test|; s|b\.barracudacentral\.org|bl2.doorman.test|" \
 		-e "s|bl\.spamcop\.net|bl3.doorman.test|; s|list\.dnswl\.org|wl.doorman.test|" \
 		-e "s|dbl\.spamhaus\.org|rhs.doorman.test|" \
