@@ -17,5 +17,6 @@ const struct check *const checks[] = {
 	&check_sender,
 	&check_sender_dns,
 	&check_rhsbl,
+	&check_spf,
 	NULL,
 };

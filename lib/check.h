@@ -36,6 +36,7 @@ extern const struct check check_dnsbl;
 extern const struct check check_rhsbl;
 extern const struct check check_fcrdns;
 extern const struct check check_sender_dns;
+extern const struct check check_spf;
 
 /* relay resolution, exported for the unit tests */
 enum relay_dest {

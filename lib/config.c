@@ -399,6 +399,10 @@ finish(struct loader *ld, struct config *c)
 			c->me_hostnames.n = 1;
 		}
 	}
+	if (*c->authserv_id == '\0' && c->me_hostnames.n > 0) {
+		free(c->authserv_id);
+		c->authserv_id = xstrdup(c->me_hostnames.v[0]);
+	}
 	if (c->npolicies == 0)
 		return;
 	if (*c->default_policy_name != '\0') {

@@ -78,6 +78,29 @@ struct policy {
 	struct rule sender_unknown_domain;
 	struct rule sender_null_mx;
 	struct rule sender_domain_tempfail;
+
+	bool spf_enabled;
+	bool spf_helo;
+	bool spf_trusted;
+	bool spf_received;
+	struct rule spf_fail;
+	struct rule spf_softfail;
+	struct rule spf_neutral;
+	struct rule spf_none;
+	struct rule spf_permerror;
+	struct rule spf_temperror;
+
+	bool dkim_enabled;
+	long dkim_max_signatures;
+
+	bool dmarc_enabled;
+	char *dmarc_on_reject;     /* "reject", "quarantine" or "tag" */
+	struct reply dmarc_reject_reply;
+	char *dmarc_on_quarantine; /* "quarantine" or "tag" */
+	struct rule dmarc_temperror;
+	struct rule dmarc_malformed;
+
+	bool auth_header;
 };
 
 struct config {
@@ -103,6 +126,9 @@ struct config {
 	struct strlist resolver_zones;
 	long resolver_timeout;
 	long resolver_budget;
+
+	char *authserv_id;  /* after load: never empty (me.hostnames[0] or the host name) */
+	char *public_suffix_list;
 
 	char *default_policy_name;
 	struct policy *policies;

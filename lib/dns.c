@@ -282,6 +282,11 @@ fill(struct dns *d, struct dns_answer *a, int type, int err, struct ub_result *r
 		return;
 	}
 	a->ttl = r->ttl;
+	if (r->answer_packet != NULL && r->answer_len > 0) {
+		a->wire = xmalloc((size_t)r->answer_len);
+		memcpy(a->wire, r->answer_packet, (size_t)r->answer_len);
+		a->wirelen = (size_t)r->answer_len;
+	}
 	if (r->bogus) {
 		a->status = DNS_TEMPFAIL;
 		a->why = "dnssec_bogus";
@@ -460,6 +465,7 @@ dns_batch_free(struct dns_batch *b)
 	for (int i = 0; i < b->n; i++) {
 		for (int k = 0; k < b->a[i].nrr; k++)
 			free(b->a[i].rr[k]);
+		free(b->a[i].wire);
 		free(b->q[i]);
 	}
 	free(b->q);

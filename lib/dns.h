@@ -48,6 +48,8 @@ struct dns_answer {
 	int ttl;
 	int nrr;          /* records kept in rr[] */
 	char *rr[DNS_RR_MAX];
+	unsigned char *wire; /* the whole answer as it came (for libopendkim), or NULL */
+	size_t wirelen;
 };
 
 struct dns_stats {

@@ -9,11 +9,15 @@
  */
 #include "schema.h"
 
+#include <errno.h>
 #include <pwd.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
+#include "auth.h"
 #include "config.h"
 #include "log.h"
 
@@ -208,6 +212,81 @@ check_allow_threshold(const void *field, char *why, size_t whylen)
 }
 
 static int
+check_authserv_id(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+
+	if (*s != '\0' && !domain_syntax_ok(s)) {
+		snprintf(why, whylen, "\"%s\" is not a host name", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_readable(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+
+	if (*s == '\0')
+		return 0;
+	if (*s != '/' || access(s, R_OK) != 0) {
+		snprintf(why, whylen, "\"%s\": %s", s, *s != '/' ? "must be an absolute path" : strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_max_signatures(const void *field, char *why, size_t whylen)
+{
+	long v = *(const long *)field;
+
+	if (v < 1 || v > DKIM_SIGS_KEPT) {
+		snprintf(why, whylen, "%ld out of range 1..%d", v, DKIM_SIGS_KEPT);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_one_of(const char *s, const char *const *words, char *why, size_t whylen)
+{
+	for (size_t i = 0; words[i] != NULL; i++)
+		if (strcmp(s, words[i]) == 0)
+			return 0;
+	snprintf(why, whylen, "\"%s\" is not one of %s%s%s%s%s", s, words[0], words[1] ? ", " : "",
+		 words[1] ? words[1] : "", words[1] && words[2] ? ", " : "", words[1] && words[2] ? words[2] : "");
+	return -1;
+}
+
+static int
+check_on_reject(const void *field, char *why, size_t whylen)
+{
+	static const char *const words[] = { "reject", "quarantine", "tag", NULL };
+	return check_one_of(*(char *const *)field, words, why, whylen);
+}
+
+static int
+check_on_quarantine(const void *field, char *why, size_t whylen)
+{
+	static const char *const words[] = { "quarantine", "tag", NULL };
+	return check_one_of(*(char *const *)field, words, why, whylen);
+}
+
+static int
+check_5xx(const void *field, char *why, size_t whylen)
+{
+	const struct reply *r = field;
+
+	if (r->code / 100 != 5) {
+		snprintf(why, whylen, "reply %d must be a 5xx reply", r->code);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 check_budget(const void *field, char *why, size_t whylen)
 {
 	long v = *(const long *)field;
@@ -256,6 +335,11 @@ const struct setting schema[] = {
 	  "milliseconds one round of parallel queries may take before it is a temporary failure" },
 	{ "resolver.budget", G(resolver_budget), ST_INT, "40", check_budget,
 	  "most DNS queries one connection may send per message; beyond, a temporary failure" },
+	{ "auth.authserv_id", G(authserv_id), ST_STRING, "", check_authserv_id,
+	  "the authserv-id of the Authentication-Results header; empty: the first of me.hostnames" },
+	{ "dmarc.public_suffix_list", G(public_suffix_list), ST_STRING,
+	  "/usr/share/publicsuffix/public_suffix_list.dat", check_readable,
+	  "public suffix list that gives organizational domains (read at start; a change needs a restart)" },
 	{ "default_policy", G(default_policy_name), ST_STRING, "", NULL,
 	  "policy for a listener no policy names; may be empty when there is one policy only" },
 
@@ -371,6 +455,66 @@ const struct setting schema[] = {
 	{ "sender.domain_tempfail_reply", P(sender_domain_tempfail.reply), ST_REPLY,
 	  "451 4.1.8 Sender address rejected: Domain lookup failed, try again later", NULL,
 	  "reply for sender.domain_tempfail" },
+
+	{ "spf.enabled", P(spf_enabled), ST_BOOL, "false", NULL,
+	  "check SPF (RFC 7208) for the MAIL FROM identity (postmaster@HELO for <>) at MAIL" },
+	{ "spf.helo", P(spf_helo), ST_BOOL, "true", NULL,
+	  "also check the HELO identity; its fail takes spf.fail" },
+	{ "spf.trusted", P(spf_trusted), ST_BOOL, "false", NULL,
+	  "also check trusted and authenticated clients" },
+	{ "spf.received_header", P(spf_received), ST_BOOL, "false", NULL,
+	  "add a Received-SPF header field with the MAIL FROM result" },
+	{ "spf.fail", P(spf_fail.action), ST_ACTION, "reject", NULL,
+	  "action for an SPF fail; the domain's explanation is put after the reply" },
+	{ "spf.fail_reply", P(spf_fail.reply), ST_REPLY, "550 5.7.23 SPF validation failed", NULL,
+	  "reply for spf.fail" },
+	{ "spf.softfail", P(spf_softfail.action), ST_ACTION, "accept", NULL,
+	  "action for an SPF softfail" },
+	{ "spf.softfail_reply", P(spf_softfail.reply), ST_REPLY,
+	  "550 5.7.23 SPF validation failed (softfail)", NULL, "reply for spf.softfail" },
+	{ "spf.neutral", P(spf_neutral.action), ST_ACTION, "accept", NULL,
+	  "action for an SPF neutral" },
+	{ "spf.neutral_reply", P(spf_neutral.reply), ST_REPLY,
+	  "550 5.7.23 SPF validation gave no verdict (neutral)", NULL, "reply for spf.neutral" },
+	{ "spf.none", P(spf_none.action), ST_ACTION, "accept", NULL,
+	  "action for a sender domain without an SPF record" },
+	{ "spf.none_reply", P(spf_none.reply), ST_REPLY,
+	  "550 5.7.23 Sender domain publishes no SPF record", NULL, "reply for spf.none" },
+	{ "spf.permerror", P(spf_permerror.action), ST_ACTION, "accept", NULL,
+	  "action for an invalid SPF record (syntax, more than 10 lookups or 2 void lookups)" },
+	{ "spf.permerror_reply", P(spf_permerror.reply), ST_REPLY,
+	  "550 5.7.24 SPF record of the sender domain is invalid", NULL, "reply for spf.permerror" },
+	{ "spf.temperror", P(spf_temperror.action), ST_ACTION, "tempfail", NULL,
+	  "action when an SPF lookup fails for now" },
+	{ "spf.temperror_reply", P(spf_temperror.reply), ST_REPLY, DNS_FAIL_REPLY, NULL,
+	  "reply for spf.temperror" },
+
+	{ "dkim.enabled", P(dkim_enabled), ST_BOOL, "false", NULL,
+	  "verify DKIM signatures (RFC 6376); the results go to DMARC and the header" },
+	{ "dkim.max_signatures", P(dkim_max_signatures), ST_INT, "5", check_max_signatures,
+	  "signatures verified per message (each costs a key lookup); later ones are ignored" },
+
+	{ "dmarc.enabled", P(dmarc_enabled), ST_BOOL, "false", NULL,
+	  "apply DMARC (RFC 7489) at end of message; needs spf.enabled and dkim.enabled to pass" },
+	{ "dmarc.on_reject", P(dmarc_on_reject), ST_STRING, "reject", check_on_reject,
+	  "for a fail under p=reject: reject, quarantine (milter quarantine) or tag (a header)" },
+	{ "dmarc.reject_reply", P(dmarc_reject_reply), ST_REPLY,
+	  "550 5.7.1 Rejected by the DMARC policy of the From domain", check_5xx,
+	  "reply when dmarc.on_reject is reject" },
+	{ "dmarc.on_quarantine", P(dmarc_on_quarantine), ST_STRING, "tag", check_on_quarantine,
+	  "for a fail under p=quarantine: quarantine (milter quarantine) or tag (a header)" },
+	{ "dmarc.temperror", P(dmarc_temperror.action), ST_ACTION, "tempfail", NULL,
+	  "action when DMARC cannot be decided for now (a lookup failed)" },
+	{ "dmarc.temperror_reply", P(dmarc_temperror.reply), ST_REPLY, DNS_FAIL_REPLY, NULL,
+	  "reply for dmarc.temperror" },
+	{ "dmarc.malformed_from", P(dmarc_malformed.action), ST_ACTION, "reject", NULL,
+	  "action for a message without exactly one From field with usable domains (RFC 7489 6.6.1)" },
+	{ "dmarc.malformed_from_reply", P(dmarc_malformed.reply), ST_REPLY,
+	  "550 5.7.1 Message must have one From header field with a valid domain", NULL,
+	  "reply for dmarc.malformed_from" },
+
+	{ "auth.header", P(auth_header), ST_BOOL, "true", NULL,
+	  "add one Authentication-Results header field (iprev, spf, dkim, dmarc) when there are results" },
 };
 
 const size_t schema_len = sizeof(schema) / sizeof(schema[0]);

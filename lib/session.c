@@ -73,6 +73,7 @@ conn_free(struct conn *c)
 {
 	if (c == NULL)
 		return;
+	auth_msg_reset(&c->msg.au);
 	config_unref(c->cfg);
 	free(c);
 }
@@ -142,8 +143,8 @@ session_log(const struct conn *c, enum stage st, const struct verdict *v, const 
  * v stands as the stage's answer (reject or tempfail); a dry-run verdict is
  * logged and turned into "continue".
  */
-static bool
-settle(struct conn *c, enum stage st, struct verdict *v, const char *rcpt)
+bool
+session_settle(struct conn *c, enum stage st, struct verdict *v, const char *rcpt)
 {
 	if (v->action != ACTION_REJECT && v->action != ACTION_TEMPFAIL && v->action != ACTION_DRYRUN)
 		return false;
@@ -198,7 +199,7 @@ hold_or_give(struct conn *c, enum stage st, struct verdict *found, struct verdic
 	if (found->action == ACTION_CONTINUE)
 		return;
 	if (c->pol->dryrun) {
-		settle(c, st, found, NULL); /* logs "would" now; nothing to hold */
+		session_settle(c, st, found, NULL); /* logs "would" now; nothing to hold */
 		return;
 	}
 	if (c->pol->delay_reject) {
@@ -206,7 +207,7 @@ hold_or_give(struct conn *c, enum stage st, struct verdict *found, struct verdic
 		return;
 	}
 	*v = *found;
-	settle(c, st, v, NULL);
+	session_settle(c, st, v, NULL);
 }
 
 void
@@ -232,6 +233,7 @@ session_helo(struct conn *c, const char *helo, struct verdict *v)
 static void
 msg_reset(struct msg *m)
 {
+	auth_msg_reset(&m->au);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -277,13 +279,13 @@ session_rcpt(struct conn *c, const char *rcpt, struct verdict *v)
 			if (held[i]->action == ACTION_CONTINUE)
 				continue;
 			*v = *held[i];
-			if (settle(c, STAGE_RCPT, v, m->rcpt_text))
+			if (session_settle(c, STAGE_RCPT, v, m->rcpt_text))
 				return;
 		}
 	}
 	run_checks(c, STAGE_RCPT, session_exempt(c) || c->allowlisted || m->allowlisted, v,
 		   m->rcpt_text);
-	if (settle(c, STAGE_RCPT, v, m->rcpt_text))
+	if (session_settle(c, STAGE_RCPT, v, m->rcpt_text))
 		return;
 	m->naccepted++;
 	if (c->cfg->log_accepts) {
@@ -305,9 +307,15 @@ session_dns(struct conn *c)
 void
 session_dns_done(struct conn *c, struct dns_batch *b)
 {
+	session_dns_within(c, b, c->cfg->resolver_timeout);
+}
+
+void
+session_dns_within(struct conn *c, struct dns_batch *b, long ms)
+{
 	unsigned sent;
 
-	dns_batch_wait(b, (int)c->cfg->resolver_timeout);
+	dns_batch_wait(b, (int)(ms < 0 ? 0 : ms > c->cfg->resolver_timeout ? c->cfg->resolver_timeout : ms));
 	sent = dns_batch_sent(b);
 	c->dns_left = sent >= c->dns_left ? 0 : c->dns_left - sent;
 }

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 
 #include "addr.h"
+#include "auth.h"
 #include "cidr.h"
 #include "config.h"
 #include "dns.h"
@@ -53,6 +54,9 @@ struct msg {
 	char rcpt_text[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 8];
 	unsigned nrcpt;              /* RCPT commands seen */
 	unsigned naccepted;          /* recipients accepted */
+	bool in_data;                /* header fields are arriving */
+	bool auth_skip;              /* trusted or authenticated: no DKIM, DMARC */
+	struct auth_msg au;          /* SPF, DKIM, DMARC facts (auth.h) */
 };
 
 /* iprev (RFC 8601 2.7.3): did the client's PTR name lead back to it? */
@@ -99,6 +103,8 @@ struct conn_info {
  */
 struct dns_batch *session_dns(struct conn *c);
 void session_dns_done(struct conn *c, struct dns_batch *b);
+/* session_dns_within - the same, waiting at most ms (a check's own deadline). */
+void session_dns_within(struct conn *c, struct dns_batch *b, long ms);
 
 /* conn_new - takes over one reference to cfg. */
 struct conn *conn_new(struct config *cfg, const struct conn_info *ci);
@@ -108,6 +114,29 @@ void session_connect(struct conn *c, struct verdict *v);
 void session_helo(struct conn *c, const char *helo, struct verdict *v);
 void session_mail(struct conn *c, const char *sender, const char *auth_authen, struct verdict *v);
 void session_rcpt(struct conn *c, const char *rcpt, struct verdict *v);
+/*
+ * The message (DATA): header fields as the MTA passes them (the value with
+ * its leading white space, as after the colon), the end of the header, body
+ * chunks, and the end of the message.  session_eom() gives the message's
+ * verdict and, when it is not a rejection, the header edits to make.
+ */
+struct eom_edits {
+	const unsigned *ar_delete;  /* indexes of Authentication-Results to delete, */
+	size_t nar_delete;          /* ascending (borrowed from the msg) */
+	char *authres;              /* Authentication-Results value to insert at the top */
+	char *received_spf;         /* Received-SPF value to insert at the top */
+	char *tag;                  /* X-Doorman-DMARC value to add */
+	char quarantine[300];       /* milter quarantine reason; empty for none */
+};
+
+#define TAG_HEADER "X-Doorman-DMARC"
+
+void session_header(struct conn *c, const char *name, const char *value);
+void session_eoh(struct conn *c);
+void session_body(struct conn *c, const unsigned char *buf, size_t len);
+void session_eom(struct conn *c, struct verdict *v, struct eom_edits *e);
+void eom_edits_free(struct eom_edits *e);
+
 /* session_end_message - after EOM or abort: the transaction is over. */
 void session_end_message(struct conn *c);
 /* session_set_qid - the MTA's queue id, whenever it becomes known. */
@@ -115,6 +144,10 @@ void session_set_qid(struct conn *c, const char *qid);
 
 /* session_exempt - trusted or authenticated, and the policy exempts them. */
 bool session_exempt(const struct conn *c);
+
+/* session_settle - apply the policy's dry run to v and log it; true when v
+ * stands as the stage's answer (reject or tempfail). */
+bool session_settle(struct conn *c, enum stage st, struct verdict *v, const char *rcpt);
 
 /* session_log - the one decision log line; rcpt may be NULL. */
 void session_log(const struct conn *c, enum stage st, const struct verdict *v, const char *rcpt);

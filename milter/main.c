@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "config.h"
 #include "dns.h"
 #include "errs.h"
@@ -98,9 +99,11 @@ warn_restart_only(const struct config *c)
 	    strcmp(c->pidfile, first->pidfile) != 0 ||
 	    !strlist_equal(&c->resolver_upstreams, &first->resolver_upstreams) ||
 	    !strlist_equal(&c->resolver_unblock, &first->resolver_unblock) ||
-	    !strlist_equal(&c->resolver_zones, &first->resolver_zones))
-		log_msg(LOG_WARNING, "reload: milter.socket, milter.user, milter.pidfile and "
-				     "resolver.upstreams/unblock/zones take effect at the next start only");
+	    !strlist_equal(&c->resolver_zones, &first->resolver_zones) ||
+	    strcmp(c->public_suffix_list, first->public_suffix_list) != 0)
+		log_msg(LOG_WARNING, "reload: milter.socket, milter.user, milter.pidfile, "
+				     "resolver.upstreams/unblock/zones and dmarc.public_suffix_list "
+				     "take effect at the next start only");
 }
 
 static struct dns *resolver; /* set before the reload thread starts */
@@ -305,6 +308,7 @@ main(int argc, char **argv)
 	struct dns *dns;
 	pthread_t tid;
 	sigset_t set;
+	char why[256];
 	int ch, rc;
 
 	while ((ch = getopt(argc, argv, "c:fnDVh")) != -1) {
@@ -378,6 +382,12 @@ main(int argc, char **argv)
 		config_unref(first);
 		return 1;
 	}
+	if (auth_init(cfg->public_suffix_list, why, sizeof(why)) < 0) {
+		log_msg(LOG_ERR, "%s", why);
+		config_unref(first);
+		dns_free(dns);
+		return 1;
+	}
 	milter_set_dns(dns);
 	resolver = dns;
 	config_current_set(config_ref(cfg));
@@ -399,6 +409,7 @@ main(int argc, char **argv)
 		unlink(first->pidfile);
 	config_current_set(NULL);
 	config_unref(first);
+	auth_shutdown();
 	dns_free(dns);
 	return rc == MI_SUCCESS ? 0 : 1;
 }

@@ -30,6 +30,14 @@
 
 static struct dns *milter_dns; /* set once before smfi_main(), then read-only */
 
+/*
+ * Whether the MTA passes header values with their leading white space
+ * (SMFIP_HDR_LEADSPC, asked for when offered).  libmilter runs negotiate
+ * and every later callback of a connection in that connection's one
+ * thread, so a thread-local carries it from negotiate to the headers.
+ */
+static __thread bool hdr_leadspc;
+
 void
 milter_set_dns(struct dns *d)
 {
@@ -84,12 +92,13 @@ on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	     unsigned long *pf3)
 {
 	(void)ctx;
-	(void)f1;
 	(void)f2;
 	(void)f3;
-	/* every stage, no actions beyond what we registered */
+	/* every stage, no actions beyond what we registered; header values as
+	 * they were sent, for DKIM's simple canonicalization */
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_QUARANTINE);
-	*pf1 = 0;
+	*pf1 = f1 & SMFIP_HDR_LEADSPC;
+	hdr_leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
 	*pf2 = 0;
 	*pf3 = 0;
 	return SMFIS_CONTINUE;
@@ -190,35 +199,92 @@ on_unknown(SMFICTX *ctx, const char *cmd)
 static sfsistat
 on_header(SMFICTX *ctx, char *name, char *value)
 {
-	(void)name;
-	(void)value;
-	return conn_of(ctx, "header") ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+	struct conn *c = conn_of(ctx, "header");
+	char *v = value;
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	if (!hdr_leadspc && value != NULL) {
+		/* the MTA dropped the one space after the colon */
+		size_t n = strlen(value);
+		if ((v = malloc(n + 2)) == NULL)
+			return SMFIS_TEMPFAIL;
+		v[0] = ' ';
+		memcpy(v + 1, value, n + 1);
+	}
+	session_header(c, name, v);
+	if (v != value)
+		free(v);
+	return SMFIS_CONTINUE;
 }
 
 static sfsistat
 on_eoh(SMFICTX *ctx)
 {
-	return conn_of(ctx, "eoh") ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+	struct conn *c = conn_of(ctx, "eoh");
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	session_eoh(c);
+	return SMFIS_CONTINUE;
 }
 
 static sfsistat
 on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
-	(void)chunk;
-	(void)len;
-	return conn_of(ctx, "body") ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+	struct conn *c = conn_of(ctx, "body");
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	session_body(c, chunk, len);
+	return SMFIS_CONTINUE;
+}
+
+/* the header edits of an accepted message; a failed edit is a tempfail,
+ * never a message passed with a forged field left in */
+static int
+apply_edits(SMFICTX *ctx, const struct eom_edits *e)
+{
+	/* from the last, so no deletion moves an index still to come */
+	for (size_t i = e->nar_delete; i-- > 0;)
+		if (smfi_chgheader(ctx, "Authentication-Results", (int)e->ar_delete[i], NULL) !=
+		    MI_SUCCESS)
+			return -1;
+	if (e->received_spf != NULL &&
+	    smfi_insheader(ctx, 0, "Received-SPF", e->received_spf) != MI_SUCCESS)
+		return -1;
+	if (e->authres != NULL &&
+	    smfi_insheader(ctx, 0, "Authentication-Results", e->authres) != MI_SUCCESS)
+		return -1;
+	if (e->tag != NULL && smfi_addheader(ctx, TAG_HEADER, e->tag) != MI_SUCCESS)
+		return -1;
+	if (e->quarantine[0] != '\0' && smfi_quarantine(ctx, (char *)e->quarantine) != MI_SUCCESS)
+		return -1;
+	return 0;
 }
 
 static sfsistat
 on_eom(SMFICTX *ctx)
 {
 	struct conn *c = conn_of(ctx, "eom");
+	struct eom_edits e;
+	struct verdict v;
+	sfsistat ret;
 
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
 	take_qid(ctx, c);
+	session_eom(c, &v, &e);
+	if (v.action == ACTION_CONTINUE && apply_edits(ctx, &e) < 0) {
+		static const struct reply r = { 451, "4.3.0", "Temporary failure, try again later", 0 };
+		verdict_set_action(&v, "header_edit", ACTION_TEMPFAIL, &r, NULL,
+				   "the MTA refused a header change");
+		session_log(c, STAGE_EOM, &v, NULL);
+	}
+	ret = milter_answer(ctx, &v);
+	eom_edits_free(&e);
 	session_end_message(c);
-	return SMFIS_CONTINUE;
+	return ret;
 }
 
 static sfsistat

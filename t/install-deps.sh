@@ -4,12 +4,15 @@
 # run again: it installs only what is missing.
 set -eu
 
-build_pkgs="build-essential cmake pkg-config libmilter-dev libconfig-dev libcmocka-dev libunbound-dev libldns-dev"
+build_pkgs="build-essential cmake pkg-config libmilter-dev libconfig-dev libcmocka-dev libunbound-dev libldns-dev
+	libspf2-dev libopendkim-dev libopendmarc-dev libpsl-dev publicsuffix"
 # miltertest drives the milter protocol; postfix (smtp-sink, smtp-source) and
 # swaks drive real MTAs; m4 libwrap0 liblockfile1 are what the private
 # Sendmail of the tests needs (it is unpacked, not installed: installing it
 # would remove postfix); groff-base renders and lints the man pages.
-test_pkgs="nsd ldnsutils miltertest swaks postfix m4 libwrap0 liblockfile1 sasl2-bin libsasl2-modules groff-base procps iproute2 util-linux"
+# python3-dkim signs the test messages, python3-authres parses the headers
+# doorman writes (both independent of doorman's libraries).
+test_pkgs="python3 python3-dkim python3-authres nsd ldnsutils miltertest swaks postfix m4 libwrap0 liblockfile1 sasl2-bin libsasl2-modules groff-base procps iproute2 util-linux"
 
 missing=""
 for p in $build_pkgs $test_pkgs; do

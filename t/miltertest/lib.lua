@@ -46,3 +46,42 @@ end
 
 OK = SMFIR_CONTINUE
 NO = SMFIR_REPLYCODE
+
+-- message(conn, path, want): DATA, the header fields and body of a file
+-- (CRLF line ends, as t/auth/make-corpus.py writes them), end of message;
+-- want is the reply wanted at EOM.  Header values go without the space
+-- after the colon, as an MTA passes them.
+function message(conn, path, want)
+	local f = assert(io.open(path, "rb"))
+	local data = f:read("*a")
+	f:close()
+	local sep = assert(data:find("\r\n\r\n", 1, true), path .. ": no header end")
+	local head, body = data:sub(1, sep + 1), data:sub(sep + 4)
+	assert(mt.data(conn) == nil)
+	check(mt.getreply(conn), SMFIR_CONTINUE, "DATA")
+	local name, value
+	local function send()
+		if name then
+			assert(mt.header(conn, name, value) == nil)
+			check(mt.getreply(conn), SMFIR_CONTINUE, "header " .. name)
+		end
+	end
+	for line in head:gmatch("(.-)\r\n") do
+		if line:match("^[ \t]") and name then
+			value = value .. "\r\n" .. line
+		else
+			send()
+			name, value = line:match("^([^:]+):[ ]?(.*)$")
+		end
+	end
+	send()
+	assert(mt.eoh(conn) == nil)
+	check(mt.getreply(conn), SMFIR_CONTINUE, "EOH")
+	-- small chunks: miltertest overflows its stack near 1 KB
+	for i = 1, #body, 512 do
+		assert(mt.bodystring(conn, body:sub(i, i + 511)) == nil)
+		check(mt.getreply(conn), SMFIR_CONTINUE, "body")
+	end
+	assert(mt.eom(conn) == nil)
+	check(mt.getreply(conn), want, "EOM " .. path)
+end

@@ -23,7 +23,7 @@ cleanup() {
 	stop_doorman
 	nsd_stop
 	stop_bg "${HOLE_PID:-}"
-	if [ "$T_FAILED" -gt 0 ]; then
+	if [ "$T_FAILED" -gt 0 ] || [ -n "${KEEP:-}" ]; then
 		echo "--- doorman log"; cat "$work/doorman.log"
 		echo "(kept $work)"
 	else
@@ -63,6 +63,11 @@ if [ -f "$here/conf/$name.policy" ]; then
 		"$work/$(cat "$here/conf/$name.policy")" >"$work/doorman.conf"
 else
 	fill "$conf" >"$work/doorman.conf"
+fi
+# a scenario that sends messages gets the corpus, signed afresh
+if grep -q DOORMAN_CORPUS "$here/$name.lua"; then
+	/usr/bin/python3 "$here/../auth/make-corpus.py" "$work/corpus" || die "cannot make the corpus"
+	export DOORMAN_CORPUS=$work/corpus
 fi
 export DOORMAN_SOCKET="inet:$port@127.0.0.1" DOORMAN_WORK=$work DOORMAN_HERE=$here DOORMAN_PORT=$port
 start_doorman "$build/milter/doorman" "$work/doorman.conf" "$work/doorman.log" "$port"

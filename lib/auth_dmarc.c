@@ -1,0 +1,301 @@
+/*
+ * auth_dmarc.c - DMARC (RFC 7489) with libopendmarc (see auth.h)
+ *
+ * We fetch the _dmarc record ourselves, through doorman's resolver: first
+ * at the From domain, then at its organizational domain (RFC 7489 6.6.3);
+ * a name with no record, or with more than one, has no policy.  The
+ * record is parsed by libopendmarc (opendmarc_policy_store_dmarc) and its
+ * tags read back (p, sp, adkim, aspf, pct).  Organizational domains come
+ * from the public suffix list (Debian's publicsuffix package) through
+ * libpsl, read once at auth_init.  libopendmarc's own reader is not used:
+ * its opendmarc_get_tld() gives nothing for a TLD the list does not name
+ * (RFC's default "*" rule), mishandles wildcard and exception rules
+ * ("a.b.c.kawasaki.jp" gives "c.kawasaki.jp") and can return a previous
+ * call's answer.
+ *
+ * Alignment is decided here, not by opendmarc_get_policy_to_enforce():
+ * libopendmarc 1.4 counts a relaxed match when one domain is a suffix of
+ * the other, so a signature by "blogspot.com" (a public suffix of its
+ * own) would align with mail from "victim.blogspot.com".  RFC 7489 3.1
+ * asks that the organizational domains be equal, and that is what
+ * aligned() checks.
+ *
+ * Results: pass (an aligned SPF or DKIM pass), fail, none (no policy),
+ * temperror (a lookup failed for now, or an aligned identifier could not
+ * be checked for now and nothing else passed), permerror (an invalid
+ * record, or a From field that cannot be evaluated: none, several, or an
+ * address without a domain, RFC 7489 6.6.1).  With several From domains
+ * in one field, each is evaluated and the strictest outcome stands.
+ */
+#include "auth.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libpsl.h>
+#include <opendmarc/dmarc.h>
+
+#include "dns.h"
+#include "log.h"
+#include "session.h"
+
+static psl_ctx_t *psl_ctx; /* read-only after dmarc_lib_init */
+
+int
+dmarc_lib_init(const char *psl, char *why, size_t whylen)
+{
+	OPENDMARC_LIB_T lib;
+
+	memset(&lib, 0, sizeof(lib));
+	lib.tld_type = OPENDMARC_TLD_TYPE_NONE;
+	if (opendmarc_policy_library_init(&lib) != DMARC_PARSE_OKAY) {
+		snprintf(why, whylen, "libopendmarc: cannot initialize");
+		return -1;
+	}
+	if (psl != NULL && *psl != '\0' && (psl_ctx = psl_load_file(psl)) == NULL) {
+		snprintf(why, whylen, "cannot read the public suffix list %s", psl);
+		return -1;
+	}
+	return 0;
+}
+
+void
+dmarc_lib_shutdown(void)
+{
+	psl_free(psl_ctx);
+	psl_ctx = NULL;
+}
+
+static void
+lower_copy(char *dst, size_t len, const char *src)
+{
+	size_t i = 0;
+
+	for (; src[i] && i + 1 < len; i++)
+		dst[i] = (char)tolower((unsigned char)src[i]);
+	dst[i] = '\0';
+	if (i > 0 && dst[i - 1] == '.')
+		dst[i - 1] = '\0';
+}
+
+/* RFC 7489 3.2: the public suffix and one label more; a name that is a
+ * public suffix itself (or any name, without a list) stands for itself. */
+void
+org_domain(const char *d, char *buf, size_t len)
+{
+	char in[256];
+	const char *reg;
+
+	lower_copy(in, sizeof(in), d);
+	reg = psl_ctx != NULL ? psl_registrable_domain(psl_ctx, in) : NULL;
+	lower_copy(buf, len, reg != NULL ? reg : in);
+}
+
+/* RFC 7489 3.1: strict, the same name; relaxed, the same organizational domain. */
+static bool
+aligned(const char *id_domain, const char *from_domain, int mode)
+{
+	char a[256], b[256];
+
+	if (id_domain[0] == '\0')
+		return false;
+	if (strcasecmp(id_domain, from_domain) == 0)
+		return true;
+	if (mode == DMARC_RECORD_A_STRICT)
+		return false;
+	org_domain(id_domain, a, sizeof(a));
+	org_domain(from_domain, b, sizeof(b));
+	return strcmp(a, b) == 0;
+}
+
+enum fetch { FETCH_RECORD, FETCH_NONE, FETCH_SEVERAL, FETCH_TEMPFAIL };
+
+/* The one DMARC record at _dmarc.<domain> into rec; only an absent one
+ * sends the caller on to the organizational domain. */
+static enum fetch
+fetch_record(struct conn *c, const char *domain, char *rec, size_t len)
+{
+	char name[300];
+	const struct dns_answer *a;
+	struct dns_batch *b;
+	enum fetch res = FETCH_NONE;
+	int i, found = 0;
+
+	if ((size_t)snprintf(name, sizeof(name), "_dmarc.%s", domain) >= sizeof(name))
+		return FETCH_NONE;
+	if (c->dns == NULL)
+		return FETCH_TEMPFAIL;
+	b = session_dns(c);
+	i = dns_batch_add(b, name, DNS_TYPE_TXT);
+	session_dns_done(c, b);
+	a = dns_batch_answer(b, i);
+	if (a->status == DNS_TEMPFAIL) {
+		res = FETCH_TEMPFAIL;
+	} else if (a->status == DNS_FOUND) {
+		for (int k = 0; k < a->nrr; k++) {
+			const char *t = a->rr[k];
+			/* RFC 7489 6.6.3: records that start with "v=DMARC1" */
+			if (strncmp(t, "v=DMARC1", 8) != 0 ||
+			    (t[8] != '\0' && t[8] != ';' && t[8] != ' ' && t[8] != '\t'))
+				continue;
+			if (found++ == 0)
+				snprintf(rec, len, "%s", t);
+		}
+		res = found == 1 ? FETCH_RECORD : found > 1 ? FETCH_SEVERAL : FETCH_NONE;
+	}
+	dns_batch_free(b);
+	return res;
+}
+
+static const char *
+policy_name(int p)
+{
+	switch (p) {
+	case DMARC_RECORD_P_REJECT:
+		return "reject";
+	case DMARC_RECORD_P_QUARANTINE:
+		return "quarantine";
+	case DMARC_RECORD_P_NONE:
+		return "none";
+	default:
+		return NULL;
+	}
+}
+
+/* RFC 7489 6.6.4: a message outside pct= gets the next weaker policy. */
+static const char *
+weaker(const char *p)
+{
+	if (p == NULL || strcmp(p, "reject") != 0)
+		return "none";
+	return "quarantine";
+}
+
+static void
+evaluate_one(struct conn *c, const struct auth_msg *m, const char *from, int pct_roll,
+	     struct dmarc_fact *out)
+{
+	char rec[1024], org[256];
+	bool at_org = false, temp = false;
+	DMARC_POLICY_T *pctx;
+	int p = 0, sp = 0, adkim = 0, aspf = 0, pct = 100;
+	enum fetch f;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->from_domain, sizeof(out->from_domain), "%s", from);
+	f = fetch_record(c, from, rec, sizeof(rec));
+	if (f == FETCH_NONE) {
+		org_domain(from, org, sizeof(org));
+		if (strcmp(org, from) != 0) {
+			f = fetch_record(c, org, rec, sizeof(rec));
+			at_org = true;
+		}
+	}
+	if (f == FETCH_TEMPFAIL) {
+		out->result = AUTH_TEMPERROR;
+		out->reason = "DMARC record lookup failed";
+		return;
+	}
+	if (f == FETCH_NONE || f == FETCH_SEVERAL) {
+		/* RFC 7489 6.6.3: several records end the discovery as none does */
+		out->result = AUTH_NONE;
+		out->reason = f == FETCH_NONE ? "no DMARC record" : "several DMARC records";
+		return;
+	}
+	pctx = opendmarc_policy_connect_init((u_char *)c->addr_text, strchr(c->addr_text, ':') != NULL);
+	if (pctx == NULL ||
+	    opendmarc_policy_store_dmarc(pctx, (u_char *)rec, (u_char *)from,
+					 at_org ? (u_char *)org : NULL) != DMARC_PARSE_OKAY) {
+		out->result = AUTH_PERMERROR;
+		out->reason = "invalid DMARC record";
+		if (pctx != NULL)
+			opendmarc_policy_connect_shutdown(pctx);
+		return;
+	}
+	opendmarc_policy_fetch_p(pctx, &p);
+	opendmarc_policy_fetch_sp(pctx, &sp);
+	opendmarc_policy_fetch_adkim(pctx, &adkim);
+	opendmarc_policy_fetch_aspf(pctx, &aspf);
+	opendmarc_policy_fetch_pct(pctx, &pct);
+	opendmarc_policy_connect_shutdown(pctx);
+	if (pct < 0 || pct > 100)
+		pct = 100;
+	/* sp= applies to a From domain below the one that published */
+	out->policy = policy_name(at_org && sp != DMARC_RECORD_P_UNSPECIFIED ? sp : p);
+	if (out->policy == NULL)
+		out->policy = "none";
+
+	for (int i = 0; i < m->nsigs && i < DKIM_SIGS_KEPT; i++) {
+		if (!aligned(m->sigs[i].d, from, adkim))
+			continue;
+		if (m->sigs[i].result == AUTH_PASS) {
+			out->result = AUTH_PASS;
+			out->disposition = "none";
+			out->reason = "aligned DKIM pass";
+			return;
+		}
+		if (m->sigs[i].result == AUTH_TEMPERROR)
+			temp = true;
+	}
+	if (aligned(m->spf_mailfrom.domain, from, aspf)) {
+		if (m->spf_mailfrom.result == AUTH_PASS) {
+			out->result = AUTH_PASS;
+			out->disposition = "none";
+			out->reason = "aligned SPF pass";
+			return;
+		}
+		if (m->spf_mailfrom.result == AUTH_TEMPERROR)
+			temp = true;
+	}
+	if (temp) {
+		out->result = AUTH_TEMPERROR;
+		out->reason = "an aligned identifier could not be checked for now";
+		return;
+	}
+	out->result = AUTH_FAIL;
+	out->reason = "no aligned SPF or DKIM pass";
+	out->disposition = pct_roll < pct ? out->policy : weaker(out->policy);
+}
+
+static int
+strength(const struct dmarc_fact *f)
+{
+	static const enum auth_result order[] = { AUTH_UNSET, AUTH_NONE, AUTH_PASS, AUTH_PERMERROR,
+						  AUTH_TEMPERROR, AUTH_FAIL };
+	int s = 0;
+
+	for (int i = 0; i < (int)(sizeof(order) / sizeof(order[0])); i++)
+		if (order[i] == f->result)
+			s = i * 4;
+	if (f->result == AUTH_FAIL && f->disposition != NULL)
+		s += strcmp(f->disposition, "reject") == 0 ? 3 : strcmp(f->disposition, "quarantine") == 0;
+	return s;
+}
+
+void
+dmarc_evaluate(struct conn *c, struct auth_msg *m, int pct_roll)
+{
+	struct dmarc_fact one;
+
+	memset(&m->dmarc, 0, sizeof(m->dmarc));
+	if (m->from_fields != 1 || m->from_bad || m->from_ndomains == 0) {
+		m->dmarc.result = AUTH_PERMERROR;
+		m->dmarc.from_unusable = true;
+		m->dmarc.reason = m->from_fields == 0  ? "no From header field"
+				  : m->from_fields > 1 ? "several From header fields"
+				  : m->from_bad	       ? "a From address without a usable domain"
+						       : "From header field without an address";
+		if (m->from_ndomains > 0)
+			snprintf(m->dmarc.from_domain, sizeof(m->dmarc.from_domain), "%s",
+				 m->from_domains[0]);
+		return;
+	}
+	for (unsigned i = 0; i < m->from_ndomains; i++) {
+		evaluate_one(c, m, m->from_domains[i], pct_roll, &one);
+		if (i == 0 || strength(&one) > strength(&m->dmarc))
+			m->dmarc = one;
+	}
+}
