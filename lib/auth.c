@@ -61,9 +61,9 @@ auth_msg_reset(struct auth_msg *m)
 }
 
 int
-auth_init(const char *psl, char *why, size_t whylen)
+auth_init(const char *psl, const char *me, char *why, size_t whylen)
 {
-	if (spf_init(why, whylen) < 0 || dkim_lib_init(why, whylen) < 0 ||
+	if (spf_init(me, why, whylen) < 0 || dkim_lib_init(why, whylen) < 0 ||
 	    dmarc_lib_init(psl, why, whylen) < 0)
 		return -1;
 	return 0;

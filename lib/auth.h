@@ -106,9 +106,10 @@ struct conn *auth_current(void);
 /*
  * The process-wide library state, set up once before any connection
  * (auth_init) and read-only afterwards.  psl: the public suffix list file
- * (Debian's publicsuffix package); NULL or "" to not read one.
+ * (Debian's publicsuffix package); NULL or "" to not read one.  me: our
+ * name in Received-SPF fields.
  */
-int auth_init(const char *psl, char *why, size_t whylen);
+int auth_init(const char *psl, const char *me, char *why, size_t whylen);
 void auth_shutdown(void);
 
 /* SPF (auth_spf.c).  ip: the client address; helo may be empty. */
@@ -127,7 +128,7 @@ void dkimv_free(struct dkim_state *st);
 bool dkimv_has_ed25519(void);
 
 /* the libraries' process-wide setup, called by auth_init */
-int spf_init(char *why, size_t whylen);
+int spf_init(const char *me, char *why, size_t whylen);
 void spf_shutdown(void);
 int dkim_lib_init(char *why, size_t whylen);
 void dkim_lib_shutdown(void);

@@ -191,18 +191,31 @@ dkimv_start(const char *id, unsigned max_sigs)
 	return st;
 }
 
+/*
+ * "name:value" with every line end a CRLF: MTAs pass folded fields with a
+ * bare LF (Postfix), and the library reads a bare LF inside a field as
+ * part of the value, so a folded b= would not decode.
+ */
 void
 dkimv_header(struct dkim_state *st, const char *name, const char *value)
 {
+	size_t nl = 0, len, j;
 	char *field;
-	size_t n;
 
 	if (st == NULL || st->broken)
 		return;
-	n = strlen(name) + strlen(value) + 2;
-	field = xmalloc(n);
-	snprintf(field, n, "%s:%s", name, value);
-	if (dkim_header(st->dkim, (unsigned char *)field, n - 1) != DKIM_STAT_OK)
+	for (const char *p = value; *p; p++)
+		nl += *p == '\n';
+	len = strlen(name) + 1 + strlen(value) + nl + 1;
+	field = xmalloc(len);
+	j = (size_t)snprintf(field, len, "%s:", name);
+	for (const char *p = value; *p; p++) {
+		if (*p == '\n' && (p == value || p[-1] != '\r'))
+			field[j++] = '\r';
+		field[j++] = *p;
+	}
+	field[j] = '\0';
+	if (dkim_header(st->dkim, (unsigned char *)field, j) != DKIM_STAT_OK)
 		st->broken = true;
 	free(field);
 }

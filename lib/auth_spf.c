@@ -135,7 +135,7 @@ layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_type type, int should
 }
 
 int
-spf_init(char *why, size_t whylen)
+spf_init(const char *me, char *why, size_t whylen)
 {
 	spf_layer.destroy = NULL; /* static: never freed by libspf2 */
 	spf_layer.lookup = layer_lookup;
@@ -147,6 +147,8 @@ spf_init(char *why, size_t whylen)
 	SPF_server_set_max_dns_mech(spf_server, 10);
 	SPF_server_set_max_dns_mx(spf_server, 10);
 	SPF_server_set_max_dns_ptr(spf_server, 10);
+	if (me != NULL && *me != '\0')
+		SPF_server_set_rec_dom(spf_server, me);
 	return 0;
 }
 

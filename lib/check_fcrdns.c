@@ -6,9 +6,11 @@
  * the address, fail when none does or there is no PTR, temperror when a
  * lookup failed and nothing passed.  The result is a fact on the
  * connection (c->iprev, c->ptr_name) for the log and, later, the
- * Authentication-Results header.  It is looked up only when fcrdns.fail
- * decides something (is not accept); a temperror then takes
- * fcrdns.tempfail, never a silent pass.
+ * Authentication-Results header.  It is looked up when fcrdns.fail
+ * decides something (is not accept), where a temperror takes
+ * fcrdns.tempfail, never a silent pass; and when the policy writes an
+ * Authentication-Results header with SPF, DKIM or DMARC in it, where it
+ * is only reported.
  */
 #include <stdio.h>
 #include <sys/socket.h>
@@ -74,11 +76,15 @@ fcrdns_run(struct conn *c, enum stage st, struct verdict *v)
 {
 	const struct policy *p = c->pol;
 	char prefix[IP_TEXT_MAX + 8];
+	bool decides = p->fcrdns_fail.action != ACTION_ACCEPT;
+	bool reports = p->auth_header && (p->spf_enabled || p->dkim_enabled || p->dmarc_enabled);
 
 	(void)st;
-	if (!c->have_ip || c->dns == NULL || p->fcrdns_fail.action == ACTION_ACCEPT)
+	if (!c->have_ip || c->dns == NULL || (!decides && !reports))
 		return;
 	c->iprev = iprev_lookup(c);
+	if (!decides)
+		return;
 	snprintf(prefix, sizeof(prefix), "[%s]: ", c->addr_text);
 	if (c->iprev == IPREV_FAIL)
 		verdict_set(v, "fcrdns", &p->fcrdns_fail, prefix, "iprev_fail");

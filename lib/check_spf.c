@@ -62,6 +62,8 @@ decide(struct conn *c, const struct spf_fact *f, const char *identity, struct ve
 	}
 	snprintf(prefix, sizeof(prefix), "<%s>: ", c->msg.sender_text);
 	verdict_set_action(v, name, r->action, &reply, c->msg.sender.null ? NULL : prefix, identity);
+	/* spf.trusted asked for exempt clients to be checked: they get the verdict */
+	v->binds_exempt = p->spf_trusted;
 }
 
 static void

@@ -46,6 +46,7 @@ struct verdict {
 	enum action would;   /* for ACTION_DRYRUN: the action not taken */
 	const char *rule;    /* static name of the rule that fired */
 	const char *reason;  /* static detail for the log, may be NULL */
+	bool binds_exempt;   /* held, it is given to exempt clients too (spf.trusted) */
 	struct reply reply;
 };
 

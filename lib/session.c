@@ -273,15 +273,14 @@ session_rcpt(struct conn *c, const char *rcpt, struct verdict *v)
 	else
 		raw_text(m->rcpt_text, sizeof(m->rcpt_text), rcpt);
 
-	/* held verdicts first, in SMTP order, unless the client is now exempt */
-	if (!session_exempt(c)) {
-		for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++) {
-			if (held[i]->action == ACTION_CONTINUE)
-				continue;
-			*v = *held[i];
-			if (session_settle(c, STAGE_RCPT, v, m->rcpt_text))
-				return;
-		}
+	/* held verdicts first, in SMTP order, unless the client is now exempt
+	 * (and the check did not ask for exempt clients too) */
+	for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++) {
+		if (held[i]->action == ACTION_CONTINUE || (session_exempt(c) && !held[i]->binds_exempt))
+			continue;
+		*v = *held[i];
+		if (session_settle(c, STAGE_RCPT, v, m->rcpt_text))
+			return;
 	}
 	run_checks(c, STAGE_RCPT, session_exempt(c) || c->allowlisted || m->allowlisted, v,
 		   m->rcpt_text);

@@ -382,7 +382,7 @@ main(int argc, char **argv)
 		config_unref(first);
 		return 1;
 	}
-	if (auth_init(cfg->public_suffix_list, why, sizeof(why)) < 0) {
+	if (auth_init(cfg->public_suffix_list, cfg->authserv_id, why, sizeof(why)) < 0) {
 		log_msg(LOG_ERR, "%s", why);
 		config_unref(first);
 		dns_free(dns);

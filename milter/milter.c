@@ -240,6 +240,26 @@ on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	return SMFIS_CONTINUE;
 }
 
+/* A field we add: with SMFIP_HDR_LEADSPC the MTA takes the value as it is,
+ * so it needs the space after the colon itself. */
+static int
+add_field(SMFICTX *ctx, bool insert, const char *name, const char *value)
+{
+	char *v = (char *)value;
+	int rc;
+
+	if (hdr_leadspc) {
+		size_t n = strlen(value) + 2;
+		if ((v = malloc(n)) == NULL)
+			return MI_FAILURE;
+		snprintf(v, n, " %s", value);
+	}
+	rc = insert ? smfi_insheader(ctx, 0, (char *)name, v) : smfi_addheader(ctx, (char *)name, v);
+	if (v != value)
+		free(v);
+	return rc;
+}
+
 /* the header edits of an accepted message; a failed edit is a tempfail,
  * never a message passed with a forged field left in */
 static int
@@ -251,12 +271,12 @@ apply_edits(SMFICTX *ctx, const struct eom_edits *e)
 		    MI_SUCCESS)
 			return -1;
 	if (e->received_spf != NULL &&
-	    smfi_insheader(ctx, 0, "Received-SPF", e->received_spf) != MI_SUCCESS)
+	    add_field(ctx, true, "Received-SPF", e->received_spf) != MI_SUCCESS)
 		return -1;
 	if (e->authres != NULL &&
-	    smfi_insheader(ctx, 0, "Authentication-Results", e->authres) != MI_SUCCESS)
+	    add_field(ctx, true, "Authentication-Results", e->authres) != MI_SUCCESS)
 		return -1;
-	if (e->tag != NULL && smfi_addheader(ctx, TAG_HEADER, e->tag) != MI_SUCCESS)
+	if (e->tag != NULL && add_field(ctx, false, TAG_HEADER, e->tag) != MI_SUCCESS)
 		return -1;
 	if (e->quarantine[0] != '\0' && smfi_quarantine(ctx, (char *)e->quarantine) != MI_SUCCESS)
 		return -1;

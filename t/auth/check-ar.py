@@ -10,7 +10,7 @@ Authentication-Results field is read; each WANT is
   !method                               no result of that method
   none                                  no field at all
   count=N                               N fields in the message
-  id!=ID                                no field with that authserv-id
+  kept=ID                               a field with that (other) authserv-id
 Every field must parse and carry AUTHSERV_ID.  Prints "ok"/"not ok" lines
 (TAP-like) and exits 1 on any failure.
 """
@@ -41,7 +41,7 @@ def check(name, path, wants, authserv_id):
         fields = fields_of(path)
     except FileNotFoundError:
         fields = []
-    ours, problems = [], []
+    ours, others, problems = [], [], []
     for v in fields:
         try:
             h = parse(v)
@@ -52,8 +52,7 @@ def check(name, path, wants, authserv_id):
             ours.append(h)
         else:
             ours.append(None)
-            if any(w == "id!=" + h.authserv_id for w in wants):
-                problems.append("field with id %s kept" % h.authserv_id)
+            others.append(h.authserv_id.lower())
     mine = [h for h in ours if h is not None]
     results = [r for h in mine for r in h.results]
     for w in wants:
@@ -63,8 +62,9 @@ def check(name, path, wants, authserv_id):
         elif w.startswith("count="):
             if len(mine) != int(w[6:]):
                 problems.append("%d fields with our id, want %s" % (len(mine), w[6:]))
-        elif w.startswith("id!="):
-            continue
+        elif w.startswith("kept="):
+            if w[5:].lower() not in others:
+                problems.append("the field of %s was not kept" % w[5:])
         elif w.startswith("!"):
             if any(r.method == w[1:] for r in results):
                 problems.append("has a %s result" % w[1:])

@@ -49,8 +49,18 @@ def main(out):
     m["dkim-two"] = sign(sign(both, "pass.auth.test", "e1", b"ed25519-sha256"), "signer.test")
     signed = sign(message(b"<u@pass.auth.test>", b"tampered"), "pass.auth.test")
     m["dkim-tampered"] = signed.replace(b"This is a test", b"This is a forged")
+    # oversigned From (h=from:from...): verifies; a From added later breaks it
+    over = message(b"<u@pass.auth.test>", b"oversigned")
+    sig = dkim.sign(over, b"r1", b"pass.auth.test", key("r1"),
+                    include_headers=[b"from", b"from", b"to", b"subject", b"date", b"message-id"])
+    m["dkim-oversigned"] = sig + over
+    m["dkim-oversigned-added"] = sig + b"From: <evil@signer.test>\r\n" + over
     m["dkim-nokey"] = sign(message(b"<u@pass.auth.test>", b"no key"), "pass.auth.test", "nokey")
     m["dkim-revoked"] = sign(message(b"<u@pass.auth.test>", b"revoked"), "pass.auth.test", "revoked")
+    # the same, From a domain whose policy is none: delivered, results in the header
+    signed = sign(message(b"<u@nopol.auth.test>", b"tampered nopol"), "nopol.auth.test")
+    m["dkim-tampered-nopol"] = signed.replace(b"This is a test", b"This is a forged")
+    m["dkim-silent-nopol"] = sign(message(b"<u@nopol.auth.test>", b"silent key nopol"), "x.silent.test")
     m["dkim-silent"] = sign(message(b"<u@pass.auth.test>", b"silent key"), "x.silent.test")
     # l=: the signed part verifies; what was appended is the library's to report
     m["dkim-length"] = sign(message(b"<u@pass.auth.test>", b"body length"),

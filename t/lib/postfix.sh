@@ -26,10 +26,10 @@ postfix_register_dir() {
 	esac
 }
 
-# postfix_start WORKDIR SMTP_PORT SUBMISSION_PORT MILTER SINK_PORT [DNS_PORT]
-# (DNS_PORT: a third listener whose {daemon_name} is "dns")
+# postfix_start WORKDIR SMTP_PORT SUBMISSION_PORT MILTER SINK_PORT [DNS_PORT [AUTH_PORT]]
+# (DNS_PORT, AUTH_PORT: listeners whose {daemon_name} is "dns", "auth")
 postfix_start() {
-	local w=$1 smtp=$2 sub=$3 milter=$4 sink=$5 dnsl=${6:-}
+	local w=$1 smtp=$2 sub=$3 milter=$4 sink=$5 dnsl=${6:-} authl=${7:-}
 	POSTFIX_DIR=$w/postfix
 	postfix_stop
 	rm -rf "$POSTFIX_DIR"
@@ -88,6 +88,9 @@ postfix_start() {
 MASTER
 	[ -z "$dnsl" ] ||
 		echo "127.0.0.1:$dnsl inet n - n - - smtpd -o milter_macro_daemon_name=dns" \
+			>>"$POSTFIX_DIR/etc/master.cf"
+	[ -z "$authl" ] ||
+		echo "127.0.0.1:$authl inet n - n - - smtpd -o milter_macro_daemon_name=auth" \
 			>>"$POSTFIX_DIR/etc/master.cf"
 	postfix -c "$POSTFIX_DIR/etc" check >/dev/null 2>&1 || true
 	postfix -c "$POSTFIX_DIR/etc" start >/dev/null 2>&1 ||

@@ -44,6 +44,11 @@ local function must(ok, what)
 end
 
 -- SPF: each result, for the MAIL FROM and the HELO identity
+-- doorman takes SMFIP_HDR_LEADSPC when offered (miltertest offers it)
+local c0 = session{ daemon_name = "auth" }
+must(mt.test_option(c0, SMFIP_HDR_LEADSPC), "SMFIP_HDR_LEADSPC not taken")
+mt.disconnect(c0)
+
 t{ qid = "S1", from = "<s@pass.auth.test>", helo = "goodhelo.auth.test", msg = "from-pass",
    after = function(c)
 	must(mt.eom_check(c, MT_HDRINSERT, "Received-SPF"), "S1: no Received-SPF")
@@ -78,8 +83,19 @@ for i, dom in ipairs({ "macro", "macro2" }) do
 	must(r == OK or r == NO, "SM" .. i .. ": no answer")
 	mt.disconnect(c)
 end
--- trusted: no SPF verdict, no DMARC, no header
+-- trusted: no SPF verdict, no DMARC, no header; unless spf.trusted
 t{ qid = "S18", addr = "198.51.100.7", from = "<s@pass.auth.test>", msg = "dmarc-unaligned" }
+t{ qid = "S19", policy = "trustedspf", addr = "198.51.100.7", from = "<s@pass.auth.test>", rcpt = NO }
+-- authenticated: no DMARC verdict either
+do
+	local c = session{ daemon_name = "auth", addr = STRANGER, helo = "client.auth.test" }
+	mail(c, "<s@pass.auth.test>", OK, "alice", "S20")
+	rcpt(c, "<u@example.org>", OK)
+	message(c, CORPUS .. "/dmarc-unaligned.eml", OK)
+	mt.disconnect(c)
+end
+-- iprev: a client whose PTR name leads back to it
+t{ qid = "I1", addr = "203.0.113.70", msg = "from-nopol" }
 
 -- DKIM: results per signature (the tag policy lets DMARC failures through)
 t{ qid = "D1", policy = "tag", msg = "dkim-rsa" }
@@ -88,12 +104,14 @@ t{ qid = "D3", policy = "tag", msg = "dkim-two" }
 t{ qid = "D4", policy = "tag", msg = "dkim-tampered",
    after = function(c)
 	must(mt.eom_check(c, MT_HDRADD, "X-Doorman-DMARC",
-			  "fail policy=reject header.from=pass.auth.test"), "D4: no tag")
+			  " fail policy=reject header.from=pass.auth.test"), "D4: no tag")
    end }
 t{ qid = "D5", policy = "tag", msg = "dkim-nokey" }
 t{ qid = "D6", policy = "tag", msg = "dkim-revoked" }
 t{ qid = "D7", policy = "tag", msg = "dkim-silent" }
 t{ qid = "D8", policy = "tag", msg = "dkim-length" }
+t{ qid = "D9", policy = "tag", msg = "dkim-oversigned" }
+t{ qid = "D10", msg = "dkim-oversigned-added", eom = NO }
 
 -- DMARC
 t{ qid = "M1", msg = "dmarc-unaligned", eom = NO }
@@ -102,7 +120,7 @@ t{ qid = "M3", msg = "dmarc-strict", eom = NO }
 t{ qid = "M4", msg = "from-quar",
    after = function(c)
 	must(mt.eom_check(c, MT_HDRADD, "X-Doorman-DMARC",
-			  "fail policy=quarantine header.from=quar.auth.test"), "M4: no tag")
+			  " fail policy=quarantine header.from=quar.auth.test"), "M4: no tag")
 	must(not mt.eom_check(c, MT_QUARANTINE), "M4: quarantined")
    end }
 t{ qid = "M5", msg = "from-nopol",
@@ -112,7 +130,7 @@ t{ qid = "M5", msg = "from-nopol",
 t{ qid = "M6", msg = "from-pct0",
    after = function(c)
 	must(mt.eom_check(c, MT_HDRADD, "X-Doorman-DMARC",
-			  "fail policy=quarantine header.from=pct0.auth.test"), "M6: pct=0 not quarantine")
+			  " fail policy=quarantine header.from=pct0.auth.test"), "M6: pct=0 not quarantine")
    end }
 t{ qid = "M7", msg = "from-sub", eom = NO }
 t{ qid = "M8", msg = "from-bad" }

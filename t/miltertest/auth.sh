@@ -4,7 +4,8 @@
 set -euo pipefail
 ar=$DOORMAN_WORK/ar
 cat >"$DOORMAN_WORK/ar.want" <<WANT
-S1  v:$ar/S1  spf=pass,smtp.mailfrom=s@pass.auth.test spf=pass,smtp.helo=goodhelo.auth.test dmarc=pass,header.from=pass.auth.test
+I1  v:$ar/I1  iprev=pass,policy.iprev=203.0.113.70
+S1  v:$ar/S1  iprev=fail,policy.iprev=203.0.113.5 spf=pass,smtp.mailfrom=s@pass.auth.test spf=pass,smtp.helo=goodhelo.auth.test dmarc=pass,header.from=pass.auth.test
 S4  v:$ar/S4  spf=softfail,smtp.mailfrom=s@soft.auth.test dmarc=fail,header.from=nopol.auth.test
 S5  v:$ar/S5  spf=neutral,smtp.mailfrom=s@neutral.auth.test
 S6  v:$ar/S6  spf=none,smtp.mailfrom=s@none.auth.test spf=none,smtp.helo=client.auth.test
@@ -23,6 +24,7 @@ D5  v:$ar/D5  dkim=permerror,header.d=pass.auth.test,header.s=nokey dmarc=fail
 D6  v:$ar/D6  dkim=permerror,header.s=revoked
 D7  v:$ar/D7  dkim=temperror,header.d=x.silent.test dmarc=fail
 D8  v:$ar/D8  dkim=pass,header.d=pass.auth.test dmarc=pass
+D9  v:$ar/D9  dkim=pass,header.d=pass.auth.test dmarc=pass
 M2  v:$ar/M2  dkim=pass,header.d=pass.auth.test dmarc=pass,header.from=sub.auth.test
 M4  v:$ar/M4  dmarc=fail,header.from=quar.auth.test,policy.dmarc=quarantine
 M5  v:$ar/M5  dmarc=fail,header.from=nopol.auth.test,policy.dmarc=none

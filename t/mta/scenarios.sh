@@ -279,3 +279,109 @@ run_dns_scenarios() {
 	fi
 	expect_log "XCLIENT address reached the milter" 'client="client.example.net\[203.0.113.66\]" policy=dns stage=rcpt action=reject rule=dnsbl'
 }
+
+# smtp_data PORT HELO FROM TO FILE [extra] - send FILE as the message; the
+# reply to RCPT TO if it was not 250, else the reply to the final "."
+smtp_data() {
+	local port=$1 helo=$2 from=$3 to=$4 file=$5
+	shift 5
+	timeout 40 swaks --server "127.0.0.1:$port" --ehlo "$helo" --from "$from" --to "$to" \
+		--data "@$file" --timeout 20 "$@" 2>&1 |
+		awk '/^ *-> RCPT TO/ { getline; sub(/^ *<[-*]+ */, ""); if ($0 !~ /^250/) { print; exit } }
+		     /^ *-> \.$/ { getline; sub(/^ *<[-*]+ */, ""); print; exit }' || true
+}
+
+# run_auth_scenarios MTA PORT CORPUS SINKDIR DOORMAN_LOG HELD_FN CLIENT_FN
+# SPF, DKIM and DMARC through a real MTA.  CLIENT_FN ADDR prints the swaks
+# arguments that make the MTA see the client at ADDR (XCLIENT for Postfix,
+# a source address in the suite's own network namespace for Sendmail);
+# HELD_FN succeeds when the MTA holds a quarantined message.
+# Delivered messages are read back from the sink, and their
+# Authentication-Results fields parsed by python3-authres.
+run_auth_scenarios() {
+	MTA=$1
+	local port=$2 corpus=$3 held=$6 client=$7 good=203.0.113.5 bad=203.0.113.99
+	SINKDIR=$4
+	DOORMAN_LOG=$5
+	local want=$MTA_WORK/ar.want got id f
+	: >"$want"
+	# auth_case ID ADDR HELO FROM FILE REGEX [AR-WANT...]: the reply must
+	# match REGEX; a 250 must reach the sink with the fields wanted
+	auth_case() {
+		local id=$1 addr=$2 helo=$3 from=$4 file=$5 re=$6
+		shift 6
+		# shellcheck disable=SC2046
+		got=$(smtp_data "$port" "$helo" "$from" "postmaster@example.org" "$corpus/$file.eml" \
+			--add-header "X-Test-Id: $MTA-$id" $($client "$addr") |
+			sed 's/^\([0-9][0-9][0-9] [0-9.]* \)<[^>]*>\.\.\. /\1/')
+		if printf '%s\n' "$got" | grep -Eq -- "^$re"; then
+			ok "$MTA: auth $id: $got"
+		else
+			not_ok "$MTA: auth $id: got '$got', want /$re/"
+			return 0
+		fi
+		[ $# -gt 0 ] || return 0
+		if sink_has "$SINKDIR" "X-Test-Id: $MTA-$id" 20; then
+			f=$(grep -l -- "X-Test-Id: $MTA-$id" "$SINKDIR"/msg.* | head -1)
+			echo "$MTA-$id m:$f $*" >>"$want"
+		else
+			not_ok "$MTA: auth $id: not in the sink"
+		fi
+	}
+	auth_case spf-pass $good goodhelo.auth.test s@pass.auth.test from-pass '250 ' \
+		spf=pass,smtp.mailfrom=s@pass.auth.test spf=pass,smtp.helo=goodhelo.auth.test \
+		dmarc=pass,header.from=pass.auth.test
+	if grep -qs "^Received-SPF: pass" "$f"; then
+		ok "$MTA: auth spf-pass: Received-SPF added"
+	else
+		not_ok "$MTA: auth spf-pass: no Received-SPF in $f"
+	fi
+	auth_case spf-fail $bad client.auth.test s@pass.auth.test from-pass \
+		'550 5.7.23 <s@pass.auth.test>: SPF validation failed: pass.auth.test does not designate 203.0.113.99 as a permitted sender'
+	auth_case spf-softfail $bad client.auth.test s@soft.auth.test from-nopol '250 ' \
+		spf=softfail,smtp.mailfrom=s@soft.auth.test dmarc=fail,header.from=nopol.auth.test
+	auth_case spf-temperror $good client.auth.test s@silent.auth.test from-nopol \
+		'451 4.4.3 <s@silent.auth.test>: Temporary DNS failure'
+	auth_case dkim-pass $good client.auth.test s@none.auth.test dkim-rsa '250 ' \
+		iprev=fail,policy.iprev=$good \
+		dkim=pass,header.d=pass.auth.test,header.s=r1 dmarc=pass,header.from=pass.auth.test
+	auth_case dkim-ed25519 $good client.auth.test s@none.auth.test dkim-ed25519 '250 ' \
+		dkim=pass,header.d=pass.auth.test,header.s=e1,header.a=ed25519-sha256
+	auth_case dkim-fail $good client.auth.test s@none.auth.test dkim-tampered-nopol '250 ' \
+		dkim=fail,header.d=nopol.auth.test dmarc=fail,header.from=nopol.auth.test,policy.dmarc=none
+	auth_case dkim-temperror $good client.auth.test s@none.auth.test dkim-silent-nopol '250 ' \
+		dkim=temperror,header.d=x.silent.test
+	auth_case dmarc-reject $good client.auth.test s@none.auth.test dmarc-unaligned \
+		'550 5.7.1 pass.auth.test: Rejected by the DMARC policy of the From domain'
+	auth_case dmarc-temperror $good client.auth.test s@none.auth.test from-silent \
+		'451 4.4.3 Temporary DNS failure'
+	auth_case dmarc-aligned-relaxed $good client.auth.test s@none.auth.test dmarc-relaxed '250 ' \
+		dmarc=pass,header.from=sub.auth.test
+	auth_case dmarc-none $good client.auth.test s@none.auth.test from-nopol '250 ' \
+		dmarc=fail,header.from=nopol.auth.test,policy.dmarc=none
+	auth_case dmarc-quarantine $good client.auth.test s@none.auth.test from-quar '250 '
+	if sink_has "$SINKDIR" "X-Test-Id: $MTA-dmarc-quarantine" 3; then
+		not_ok "$MTA: auth dmarc-quarantine: delivered, not held"
+	elif $held; then
+		ok "$MTA: auth dmarc-quarantine: held by the MTA"
+	else
+		not_ok "$MTA: auth dmarc-quarantine: not held by the MTA"
+	fi
+	auth_case forged-ar $good client.auth.test s@none.auth.test forged-ar '250 ' \
+		count=1 kept=other.example dmarc=fail,header.from=nopol.auth.test
+	auth_case hostile-huge-header $good client.auth.test s@none.auth.test hostile-huge-header '[245]'
+	auth_case hostile-many-sigs $good client.auth.test s@none.auth.test hostile-many-sigs '250 ' \
+		dmarc=fail
+	auth_case hostile-dkim-tags $good client.auth.test s@none.auth.test hostile-dkim-tags '250 ' \
+		dkim=permerror
+	auth_case multiple-from $good client.auth.test s@none.auth.test from-twice \
+		'550 5.7.1 Message must have one From header field'
+	expect_log "DMARC rejection logged" 'stage=eom action=reject rule=dmarc reason="no aligned SPF or DKIM pass"'
+	local line
+	while IFS= read -r line; do
+		case $line in
+		ok*) ok "$MTA: ${line#ok - }" ;;
+		*) not_ok "$MTA: ${line#not ok - }" ;;
+		esac
+	done < <(/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/../auth/check-ar.py" mx.example.org "$want" || true)
+}
