@@ -59,3 +59,27 @@ mail(c, "<x@bulk.example.com>", OK, nil, "IN7")
 rcpt(c, "<postmaster@example.org>", OK)
 rcpt(c, "<u@remote.example>", NO) -- a dry run never opens the relay
 mt.disconnect(c)
+
+-- SPF, DKIM and DMARC as shipped (the corpus of t/auth, signed afresh:
+-- DOORMAN_CORPUS); the shipped authserv-id is mx.example.org
+local CORPUS = os.getenv("DOORMAN_CORPUS")
+c = session{ daemon_name = D, addr = "203.0.113.5", helo = "goodhelo.auth.test" }
+mail(c, "<s@pass.auth.test>", OK, nil, "AUTH1")
+rcpt(c, "<postmaster@example.org>", OK)
+message(c, CORPUS .. "/dkim-rsa.eml", OK)
+if not mt.eom_check(c, MT_HDRINSERT, "Authentication-Results") then
+	error("AUTH1: no Authentication-Results")
+end
+if mt.eom_check(c, MT_HDRDELETE) then
+	error("AUTH1: a field deleted")
+end
+mt.disconnect(c)
+c = session{ daemon_name = D, addr = "203.0.113.99", helo = "client.auth.test" }
+mail(c, "<s@pass.auth.test>", OK, nil, "AUTH2")
+rcpt(c, "<postmaster@example.org>", NO)
+mt.disconnect(c)
+c = session{ daemon_name = D, addr = "203.0.113.5", helo = "client.auth.test" }
+mail(c, "<s@none.auth.test>", OK, nil, "AUTH3")
+rcpt(c, "<postmaster@example.org>", OK)
+message(c, CORPUS .. "/dmarc-unaligned.eml", NO)
+mt.disconnect(c)
