@@ -86,7 +86,8 @@ def main(out):
     forged = (b"Authentication-Results: mx.example.org; dkim=pass header.d=pass.auth.test\r\n"
               b"Authentication-Results: other.example; spf=pass smtp.mailfrom=x@other.example\r\n"
               b"Authentication-Results: (sneaky) MX.EXAMPLE.ORG; dmarc=pass\r\n"
-              b"authentication-results: mx.example.org.;\r\n\tspf=pass\r\n")
+              b"authentication-results: mx.example.org.;\r\n\tspf=pass\r\n"
+              b"Authentication-Results : mx.example.org; dkim=pass\r\n")
     m["forged-ar"] = forged + message(b"<u@nopol.auth.test>", b"forged results")
 
     # hostile
