@@ -4,14 +4,12 @@
 #include "access.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "linefile.h"
 #include "xalloc.h"
-
-#define ACCESS_LINE_MAX 4096
 
 static int
 entry_cmp(const void *a, const void *b)
@@ -86,53 +84,33 @@ parse_line(char *line, struct access_entry *e, bool is_client, const char *path,
 	return 0;
 }
 
+struct loading {
+	struct access_table *t;
+	struct errs *errs;
+};
+
+static void
+load_line(void *arg, char *line, int lineno)
+{
+	struct loading *ld = arg;
+	struct access_entry e;
+
+	if (parse_line(line, &e, ld->t->is_client, ld->t->path, lineno, ld->errs) < 0)
+		return;
+	ld->t->v = xreallocarray(ld->t->v, ld->t->n + 1, sizeof(*ld->t->v));
+	ld->t->v[ld->t->n++] = e;
+}
+
 struct access_table *
 access_load(const char *path, bool is_client, struct errs *errs)
 {
-	struct access_table *t;
-	char line[ACCESS_LINE_MAX + 2];
+	struct access_table *t = xcalloc(1, sizeof(*t));
+	struct loading ld = { t, errs };
 	size_t before = errs->n;
-	int lineno = 0;
-	FILE *fp;
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		errs_add(errs, path, 0, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	t = xcalloc(1, sizeof(*t));
 	t->path = xstrdup(path);
 	t->is_client = is_client;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		size_t len = strlen(line);
-		char *p = line, *hash;
-		struct access_entry e;
-
-		lineno++;
-		if (len > 0 && line[len - 1] != '\n' && !feof(fp)) {
-			int c;
-			errs_add(errs, path, lineno, "line longer than %d characters", ACCESS_LINE_MAX);
-			while ((c = fgetc(fp)) != EOF && c != '\n')
-				;
-			continue;
-		}
-		if ((hash = strchr(line, '#')) != NULL)
-			*hash = '\0';
-		line[strcspn(line, "\r\n")] = '\0';
-		while (*p == ' ' || *p == '\t')
-			p++;
-		len = strlen(p);
-		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			p[--len] = '\0';
-		if (*p == '\0')
-			continue;
-		if (parse_line(p, &e, is_client, path, lineno, errs) < 0)
-			continue;
-		t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
-		t->v[t->n++] = e;
-	}
-	if (ferror(fp))
-		errs_add(errs, path, lineno, "read error: %s", strerror(errno));
-	fclose(fp);
+	linefile_read(path, LINEFILE_HASH_COMMENTS, errs, load_line, &ld);
 	if (!is_client && t->n > 1) {
 		qsort(t->v, t->n, sizeof(*t->v), entry_cmp);
 		for (size_t i = 1; i < t->n; i++)
