@@ -35,38 +35,50 @@ sender_key_ok(const char *k)
 }
 
 /* Parse one non-empty line into e; 0 or -1 with errs added. */
-static int
-parse_line(char *line, struct access_entry *e, bool is_client, const char *path, int lineno,
-	   struct errs *errs)
+int
+access_action_parse(char *s, struct access_entry *e, const char *path, struct errs *errs)
 {
-	char *key, *act, *rest, why[256];
+	char *act, *rest, why[256];
 
-	key = strtok_r(line, " \t", &rest);
-	act = strtok_r(NULL, " \t", &rest);
-	memset(e, 0, sizeof(*e));
-	e->line = lineno;
+	act = strtok_r(s, " \t", &rest);
 	if (act == NULL) {
-		errs_add(errs, path, lineno, "\"%s\" has no action", key);
+		errs_add(errs, path, e->line, "\"%s\" has no action", e->key ? e->key : "");
 		return -1;
 	}
 	if (action_parse(act, &e->action) < 0) {
-		errs_add(errs, path, lineno, "unknown action \"%s\" (reject, tempfail, accept or dryrun)", act);
+		errs_add(errs, path, e->line, "unknown action \"%s\" (reject, tempfail, accept or dryrun)", act);
 		return -1;
 	}
 	while (*rest == ' ' || *rest == '\t')
 		rest++;
 	if (*rest != '\0') {
 		if (reply_parse(rest, &e->reply, why, sizeof(why)) < 0) {
-			errs_add(errs, path, lineno, "%s", why);
+			errs_add(errs, path, e->line, "%s", why);
 			return -1;
 		}
-		e->reply.line = lineno;
+		e->reply.line = e->line;
 		if (!reply_agrees(e->action, &e->reply)) {
-			errs_add(errs, path, lineno, "reply %d does not agree with action %s", e->reply.code,
+			errs_add(errs, path, e->line, "reply %d does not agree with action %s", e->reply.code,
 				 action_name(e->action));
 			return -1;
 		}
 	}
+	return 0;
+}
+
+static int
+parse_line(char *line, struct access_entry *e, bool is_client, const char *path, int lineno,
+	   struct errs *errs)
+{
+	char *key, *rest, why[256];
+
+	key = strtok_r(line, " \t", &rest);
+	memset(e, 0, sizeof(*e));
+	e->line = lineno;
+	e->key = key; /* for the message only: set below when kept */
+	if (access_action_parse(rest, e, path, errs) < 0)
+		return -1;
+	e->key = NULL;
 	if (is_client) {
 		if (cidr_parse(key, &e->net, why, sizeof(why)) < 0) {
 			errs_add(errs, path, lineno, "%s", why);

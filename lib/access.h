@@ -48,6 +48,13 @@ struct access_table {
 struct access_table *access_load(const char *path, bool is_client, struct errs *errs);
 void access_free(struct access_table *t);
 
+/*
+ * access_action_parse - "ACTION [CODE ECODE TEXT]" of an entry line into
+ * e->action and e->reply, which must agree; errors at path:e->line (named
+ * by e->key when set).  Shared by every data file whose lines end so.
+ */
+int access_action_parse(char *s, struct access_entry *e, const char *path, struct errs *errs);
+
 /* access_sender - the entry for address a (its matched key in *key), or NULL. */
 const struct access_entry *access_sender(const struct access_table *t, const struct addr *a);
 /* access_client - the first entry whose network holds ip, or NULL. */
