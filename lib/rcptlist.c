@@ -23,6 +23,7 @@
 #include "addr.h"
 #include "linefile.h"
 #include "log.h"
+#include "strhash.h"
 #include "xalloc.h"
 
 struct file_id {
@@ -54,16 +55,6 @@ struct rcptlist {
 	struct table *cur;
 };
 
-static uint32_t
-hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a, folded to 32 bits */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return (uint32_t)(h ^ (h >> 32));
-}
-
 static void
 table_unref(struct table *t)
 {
@@ -89,7 +80,7 @@ probe(const struct table *t, const char *key, uint32_t h)
 static bool
 table_has(const struct table *t, const char *key)
 {
-	return t->n > 0 && *probe(t, key, hash(key)) != 0;
+	return t->n > 0 && *probe(t, key, strhash(key)) != 0;
 }
 
 static void
@@ -111,7 +102,7 @@ static int
 table_add(struct table *t, const char *key)
 {
 	size_t len = strlen(key) + 1;
-	uint32_t h = hash(key);
+	uint32_t h = strhash(key);
 	uint64_t *slot;
 
 	if ((t->n + 1) * 2 > t->mask + 1)
