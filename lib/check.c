@@ -14,6 +14,7 @@ const struct check *const checks[] = {
 	&check_fcrdns,
 	&check_helo,
 	&check_relay,
+	&check_rcpt, /* recipient validation right after relay, as reject_unlisted_recipient */
 	&check_sender,
 	&check_sender_dns,
 	&check_rhsbl,

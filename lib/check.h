@@ -32,6 +32,7 @@ extern const struct check check_client;
 extern const struct check check_helo;
 extern const struct check check_sender;
 extern const struct check check_relay;
+extern const struct check check_rcpt;
 extern const struct check check_dnsbl;
 extern const struct check check_rhsbl;
 extern const struct check check_fcrdns;

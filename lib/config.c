@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <libconfig.h>
 #include <stdio.h>
@@ -324,23 +325,21 @@ check_rules(struct loader *ld, struct policy *p)
 	}
 }
 
-/* A table named by setting name of policy group g; an unreadable file is
- * reported at the line that names it, never taken as an empty table. */
-static struct access_table *
-load_table(struct loader *ld, config_setting_t *g, const char *name, const char *path,
-	   bool is_client)
+/*
+ * data_path - the file a setting name of policy group g names, relative to
+ * the policy file's directory like @include, into full; NULL when it
+ * cannot be read, reported at the line that names it (never taken as an
+ * empty file).
+ */
+static const char *
+data_path(struct loader *ld, config_setting_t *g, const char *name, const char *path, char *full,
+	  size_t fulllen)
 {
 	config_setting_t *cs;
 
-	char full[4096];
-
-	if (path == NULL || *path == '\0')
-		return NULL;
 	if (path[0] != '/') {
-		/* relative to the policy file's directory, like @include */
 		const char *slash = strrchr(ld->path, '/');
-		snprintf(full, sizeof(full), "%.*s%s", slash ? (int)(slash - ld->path + 1) : 0, ld->path,
-			 path);
+		snprintf(full, fulllen, "%.*s%s", slash ? (int)(slash - ld->path + 1) : 0, ld->path, path);
 		path = full;
 	}
 	if (access(path, R_OK) != 0) {
@@ -351,7 +350,94 @@ load_table(struct loader *ld, config_setting_t *g, const char *name, const char 
 			 strerror(err));
 		return NULL;
 	}
+	return path;
+}
+
+static struct access_table *
+load_table(struct loader *ld, config_setting_t *g, const char *name, const char *path,
+	   bool is_client)
+{
+	char full[4096];
+
+	if (path == NULL || *path == '\0' || (path = data_path(ld, g, name, path, full, sizeof(full))) == NULL)
+		return NULL;
 	return access_load(path, is_client, ld->errs);
+}
+
+/* the entry of domain d in p->rcpt_domains, added when missing */
+static struct rcpt_domain *
+rcpt_domain_of(struct policy *p, const char *d, bool *added)
+{
+	for (size_t i = 0; i < p->nrcpt_domains; i++)
+		if (strcasecmp(p->rcpt_domains[i].domain, d) == 0) {
+			*added = false;
+			return &p->rcpt_domains[i];
+		}
+	p->rcpt_domains = xreallocarray(p->rcpt_domains, p->nrcpt_domains + 1, sizeof(*p->rcpt_domains));
+	memset(&p->rcpt_domains[p->nrcpt_domains], 0, sizeof(*p->rcpt_domains));
+	p->rcpt_domains[p->nrcpt_domains].domain = xstrdup(d);
+	for (char *q = p->rcpt_domains[p->nrcpt_domains].domain; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	*added = true;
+	return &p->rcpt_domains[p->nrcpt_domains++];
+}
+
+/* recipients.lists and recipients.callout: "domain=file", "domain=backend";
+ * one way to validate each domain */
+static void
+load_recipient_domains(struct loader *ld, config_setting_t *g, struct policy *p, bool lists)
+{
+	const char *name = lists ? "recipients.lists" : "recipients.callout";
+	const struct strlist *l = lists ? &p->rcpt_lists : &p->rcpt_callouts;
+	config_setting_t *cs = config_setting_lookup(g, name);
+
+	for (size_t i = 0; i < l->n; i++) {
+		const char *eq = strchr(l->v[i], '=');
+		char dom[256], full[4096];
+		const char *path;
+		struct rcpt_domain *d;
+		bool added;
+
+		snprintf(dom, sizeof(dom), "%.*s", (int)(eq - l->v[i]), l->v[i]);
+		d = rcpt_domain_of(p, dom, &added);
+		if (!added) {
+			errs_add(ld->errs, cs ? src_file(ld, cs) : ld->path, cs ? (int)config_setting_source_line(cs) : 0,
+				 "%s: domain %s has a list or a callout already", name, d->domain);
+			continue;
+		}
+		if (!lists)
+			d->callout = eq + 1;
+		else if ((path = data_path(ld, g, name, eq + 1, full, sizeof(full))) != NULL)
+			d->list = rcptlist_open(path, d->domain, p->rcpt_check_interval, ld->errs);
+	}
+}
+
+static void
+load_recipients(struct loader *ld, config_setting_t *g, struct policy *p)
+{
+	char full[4096];
+	const char *path;
+
+	load_recipient_domains(ld, g, p, true);
+	load_recipient_domains(ld, g, p, false);
+	if (*p->rcpt_patterns_path &&
+	    (path = data_path(ld, g, "recipients.patterns", p->rcpt_patterns_path, full, sizeof(full))))
+		p->rcpt_patterns = pattern_load(path, ld->errs);
+	if (*p->rcpt_aliases_path &&
+	    (path = data_path(ld, g, "recipients.aliases", p->rcpt_aliases_path, full, sizeof(full))))
+		p->rcpt_aliases = alias_load(path, p->rcpt_separators, ld->errs);
+}
+
+static void
+free_recipients(struct policy *p)
+{
+	for (size_t i = 0; i < p->nrcpt_domains; i++) {
+		rcptlist_unref(p->rcpt_domains[i].list);
+		free(p->rcpt_domains[i].domain);
+	}
+	free(p->rcpt_domains);
+	pattern_free(p->rcpt_patterns);
+	alias_free(p->rcpt_aliases);
 }
 
 static void
@@ -382,6 +468,7 @@ load_policies(struct loader *ld, config_t *cf, struct config *c)
 		check_rules(ld, p);
 		p->sender_access = load_table(ld, g, "sender.access", p->sender_access_path, false);
 		p->client_access = load_table(ld, g, "client.access", p->client_access_path, true);
+		load_recipients(ld, g, p);
 	}
 }
 
@@ -440,6 +527,7 @@ config_free(struct config *c)
 		free_fields(SCOPE_POLICY, p);
 		access_free(p->sender_access);
 		access_free(p->client_access);
+		free_recipients(p);
 		free(p->name);
 	}
 	free(c->policies);

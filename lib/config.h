@@ -19,10 +19,13 @@
 #include <stddef.h>
 
 #include "access.h"
+#include "alias.h"
 #include "cidr.h"
 #include "dnsbl.h"
 #include "domlist.h"
 #include "errs.h"
+#include "pattern.h"
+#include "rcptlist.h"
 #include "reply.h"
 
 #define DOORMAN_DEFAULT_CONFIG "/etc/doorman/doorman.conf"
@@ -30,6 +33,13 @@
 struct strlist {
 	char **v;
 	size_t n;
+};
+
+/* A domain whose recipients are validated: by a list file or a callout. */
+struct rcpt_domain {
+	char *domain;          /* lower case */
+	struct rcptlist *list; /* or NULL */
+	const char *callout;   /* backend (points into rcpt_callouts), or NULL */
 };
 
 /* When you add a field here, add its setting to schema.c and document it in
@@ -101,6 +111,25 @@ struct policy {
 	struct rule dmarc_malformed;
 
 	bool auth_header;
+
+	/* recipient validation and aliases (check_rcpt.c, session_alias.c) */
+	struct strlist rcpt_lists;     /* "domain=file" */
+	struct strlist rcpt_callouts;  /* "domain=smtp:address:port" */
+	char *rcpt_patterns_path;
+	char *rcpt_aliases_path;
+	char *rcpt_separators;
+	long rcpt_check_interval;
+	struct rule rcpt_unknown;
+	struct rule rcpt_tempfail;
+	struct reply rcpt_pattern_reply;
+	long callout_timeout;
+	long callout_positive_ttl;
+	long callout_negative_ttl;
+	long callout_max_conns;
+	struct rcpt_domain *rcpt_domains; /* loaded from rcpt_lists and rcpt_callouts */
+	size_t nrcpt_domains;
+	struct pattern_set *rcpt_patterns;
+	struct alias_map *rcpt_aliases;
 };
 
 struct config {

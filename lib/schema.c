@@ -18,6 +18,7 @@
 
 #include "addr.h"
 #include "auth.h"
+#include "callout.h"
 #include "config.h"
 #include "log.h"
 
@@ -298,6 +299,107 @@ check_budget(const void *field, char *why, size_t whylen)
 	return 0;
 }
 
+/* ---- recipients (check_rcpt.c) ---- */
+
+static int
+in_range(const void *field, long lo, long hi, const char *unit, char *why, size_t whylen)
+{
+	long v = *(const long *)field;
+
+	if (v < lo || v > hi) {
+		snprintf(why, whylen, "%ld out of range %ld..%ld %s", v, lo, hi, unit);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_interval(const void *field, char *why, size_t whylen)
+{
+	return in_range(field, 0, 3600, "seconds", why, whylen);
+}
+
+/* Sendmail waits 10 s for a milter reply by default: a probe must end well before */
+static int
+check_callout_timeout(const void *field, char *why, size_t whylen)
+{
+	return in_range(field, 100, 8000, "milliseconds", why, whylen);
+}
+
+static int
+check_ttl(const void *field, char *why, size_t whylen)
+{
+	return in_range(field, 0, 30 * 86400, "seconds", why, whylen);
+}
+
+static int
+check_max_conns(const void *field, char *why, size_t whylen)
+{
+	return in_range(field, 1, 100, "connections", why, whylen);
+}
+
+/* "domain=x" items, x checked by what */
+static int
+check_domain_items(const struct strlist *l, int (*what)(const char *, char *, size_t), char *why,
+		   size_t whylen)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const char *eq = strchr(l->v[i], '=');
+		char dom[256];
+
+		if (eq == NULL || eq == l->v[i] || (size_t)(eq - l->v[i]) >= sizeof(dom)) {
+			snprintf(why, whylen, "\"%s\" is not domain=value", l->v[i]);
+			return -1;
+		}
+		snprintf(dom, sizeof(dom), "%.*s", (int)(eq - l->v[i]), l->v[i]);
+		if (!domain_syntax_ok(dom)) {
+			snprintf(why, whylen, "\"%s\" is not a domain name", dom);
+			return -1;
+		}
+		if (what(eq + 1, why, whylen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+nonempty_file(const char *s, char *why, size_t whylen)
+{
+	if (*s != '\0')
+		return 0;
+	snprintf(why, whylen, "a list needs a file name after '='");
+	return -1;
+}
+
+static int
+check_rcpt_lists(const void *field, char *why, size_t whylen)
+{
+	return check_domain_items(field, nonempty_file, why, whylen);
+}
+
+static int
+check_rcpt_callouts(const void *field, char *why, size_t whylen)
+{
+	return check_domain_items(field, callout_spec_check, why, whylen);
+}
+
+static int
+check_separators(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+
+	for (const char *p = s; *p; p++)
+		if (*p <= ' ' || *p > '~' || *p == '@' || *p == '"') {
+			snprintf(why, whylen, "separators are printable characters other than '@' and '\"'");
+			return -1;
+		}
+	if (strlen(s) > 8) {
+		snprintf(why, whylen, "at most 8 separator characters");
+		return -1;
+	}
+	return 0;
+}
+
 const struct setting schema[] = {
 	/* global: the milter socket and the process */
 	{ "milter.socket", G(socket), ST_STRING, "inet:8891@127.0.0.1", check_socket,
@@ -515,6 +617,38 @@ const struct setting schema[] = {
 
 	{ "auth.header", P(auth_header), ST_BOOL, "true", NULL,
 	  "add one Authentication-Results header field (iprev, spf, dkim, dmarc) when there are results" },
+	{ "recipients.lists", P(rcpt_lists), ST_STRLIST, "", check_rcpt_lists,
+	  "recipient list files as domain=file (user, user@domain or @domain per line), relative to the policy file" },
+	{ "recipients.callout", P(rcpt_callouts), ST_STRLIST, "", check_rcpt_callouts,
+	  "domains validated by asking their delivery server, as domain=smtp:address:port or domain=lmtp:address:port" },
+	{ "recipients.patterns", P(rcpt_patterns_path), ST_STRING, "", NULL,
+	  "file of rules \"rcpt|sender /regex/[i] ACTION [reply]\", first match decides; empty for none" },
+	{ "recipients.pattern_reply", P(rcpt_pattern_reply), ST_REPLY,
+	  "550 5.7.1 Recipient address rejected: Access denied", NULL,
+	  "reply for a pattern rule that gives none" },
+	{ "recipients.aliases", P(rcpt_aliases_path), ST_STRING, "", NULL,
+	  "alias map file (address or @domain, then targets), applied at end of message; empty for none" },
+	{ "recipients.separators", P(rcpt_separators), ST_STRING, "+", check_separators,
+	  "characters that end the user part of user+tag, which is looked up as user when not found; empty for none" },
+	{ "recipients.check_interval", P(rcpt_check_interval), ST_INT, "10", check_interval,
+	  "seconds between looks at a list file for changes (re-read in the background); 0 only at reload" },
+	{ "recipients.unknown", P(rcpt_unknown.action), ST_ACTION, "reject", NULL,
+	  "action for a recipient its domain's list or callout does not know" },
+	{ "recipients.unknown_reply", P(rcpt_unknown.reply), ST_REPLY,
+	  "550 5.1.1 Recipient address rejected: User unknown", NULL, "reply for recipients.unknown" },
+	{ "recipients.tempfail", P(rcpt_tempfail.action), ST_ACTION, "tempfail", NULL,
+	  "action when the callout backend cannot answer (down, 4xx, timeout) or a pattern cannot decide" },
+	{ "recipients.tempfail_reply", P(rcpt_tempfail.reply), ST_REPLY,
+	  "451 4.3.0 Recipient address verification failed, try again later", NULL,
+	  "reply for recipients.tempfail" },
+	{ "recipients.callout_timeout", P(callout_timeout), ST_INT, "5000", check_callout_timeout,
+	  "milliseconds a callout may take, waiting for a connection included" },
+	{ "recipients.callout_positive_ttl", P(callout_positive_ttl), ST_INT, "3600", check_ttl,
+	  "seconds a recipient the backend accepted is remembered; 0 not at all" },
+	{ "recipients.callout_negative_ttl", P(callout_negative_ttl), ST_INT, "600", check_ttl,
+	  "seconds a recipient the backend refused (5xx) is remembered; 0 not at all" },
+	{ "recipients.callout_max_conns", P(callout_max_conns), ST_INT, "4", check_max_conns,
+	  "most callouts in progress at once per backend; more wait up to callout_timeout" },
 };
 
 const size_t schema_len = sizeof(schema) / sizeof(schema[0]);

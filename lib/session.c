@@ -74,6 +74,7 @@ conn_free(struct conn *c)
 	if (c == NULL)
 		return;
 	auth_msg_reset(&c->msg.au);
+	session_kept_free(&c->msg);
 	config_unref(c->cfg);
 	free(c);
 }
@@ -234,6 +235,7 @@ static void
 msg_reset(struct msg *m)
 {
 	auth_msg_reset(&m->au);
+	session_kept_free(m);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -287,6 +289,7 @@ session_rcpt(struct conn *c, const char *rcpt, struct verdict *v)
 	if (session_settle(c, STAGE_RCPT, v, m->rcpt_text))
 		return;
 	m->naccepted++;
+	session_keep_rcpt(c, rcpt);
 	if (c->cfg->log_accepts) {
 		struct verdict ok = { .action = ACTION_ACCEPT,
 				      .rule = c->trusted		 ? "trusted"

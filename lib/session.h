@@ -41,6 +41,12 @@ enum stage {
 
 #define STAGE_BIT(s) (1u << (s))
 
+/* an accepted recipient: as the MTA gave it (for a deletion) and parsed */
+struct kept_rcpt {
+	char *raw;
+	char *addr;
+};
+
 struct msg {
 	bool active;
 	bool sender_parsed;          /* sender holds a parsed address */
@@ -57,6 +63,9 @@ struct msg {
 	bool in_data;                /* header fields are arriving */
 	bool auth_skip;              /* trusted or authenticated: no DKIM, DMARC */
 	struct auth_msg au;          /* SPF, DKIM, DMARC facts (auth.h) */
+	char rcpt_why[320];          /* recipients: the detail of this recipient's verdict, for the log */
+	struct kept_rcpt *kept;      /* recipients accepted, kept for alias rewriting (session_alias.c) */
+	size_t nkept;
 };
 
 /* iprev (RFC 8601 2.7.3): did the client's PTR name lead back to it? */
@@ -136,6 +145,20 @@ void session_eoh(struct conn *c);
 void session_body(struct conn *c, const unsigned char *buf, size_t len);
 void session_eom(struct conn *c, struct verdict *v, struct eom_edits *e);
 void eom_edits_free(struct eom_edits *e);
+
+/*
+ * Alias rewriting (session_alias.c).  session_keep_rcpt() records an
+ * accepted recipient when the policy has recipients.aliases.  At end of
+ * message, session_rewrite_rcpts() calls edit(arg, addr, false) for each
+ * recipient to delete (addr as the MTA gave it) and edit(arg, addr, true)
+ * for each to add ("<user@domain>"), logging one line per rewritten
+ * recipient; when the expansion or an edit fails, v becomes a tempfail
+ * (logged).  session_kept_free() is part of resetting the message.
+ */
+typedef int (*rcpt_edit_fn)(void *arg, const char *addr, bool add);
+void session_keep_rcpt(struct conn *c, const char *raw);
+void session_rewrite_rcpts(struct conn *c, rcpt_edit_fn edit, void *arg, struct verdict *v);
+void session_kept_free(struct msg *m);
 
 /* session_end_message - after EOM or abort: the transaction is over. */
 void session_end_message(struct conn *c);

@@ -283,6 +283,15 @@ apply_edits(SMFICTX *ctx, const struct eom_edits *e)
 	return 0;
 }
 
+/* alias rewriting: one recipient deleted or added (session_rewrite_rcpts) */
+static int
+edit_rcpt(void *ctx, const char *addr, bool add)
+{
+	int rc = add ? smfi_addrcpt(ctx, (char *)addr) : smfi_delrcpt(ctx, (char *)addr);
+
+	return rc == MI_SUCCESS ? 0 : -1;
+}
+
 static sfsistat
 on_eom(SMFICTX *ctx)
 {
@@ -301,6 +310,8 @@ on_eom(SMFICTX *ctx)
 				   "the MTA refused a header change");
 		session_log(c, STAGE_EOM, &v, NULL);
 	}
+	if (v.action == ACTION_CONTINUE)
+		session_rewrite_rcpts(c, edit_rcpt, ctx, &v);
 	ret = milter_answer(ctx, &v);
 	eom_edits_free(&e);
 	session_end_message(c);

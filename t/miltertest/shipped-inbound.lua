@@ -5,6 +5,8 @@ local D = "mx.example.org" -- its listener: Postfix's default {daemon_name}
 local c = session{ daemon_name = D }
 mail(c, "<s@exists.doorman.test>", OK, nil, "IN1")
 rcpt(c, "<postmaster@example.org>", OK)
+rcpt(c, "<nobody@example.org>", NO) -- not in recipients.example.org
+rcpt(c, "<Alice+news@example.org>", OK)
 rcpt(c, "<u@partner.example.net>", OK)
 rcpt(c, "<u@remote.example>", NO)
 rcpt(c, "<u%remote.example@example.org>", NO)
