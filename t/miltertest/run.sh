@@ -17,12 +17,13 @@ name=${2:?scenario}
 
 command -v miltertest >/dev/null || die "miltertest missing: run t/install-deps.sh"
 # one port per scenario, so scenarios may run side by side
-port=$((17000 + $(cksum <<<"$name" | cut -d' ' -f1) % 90))
+port=${MT_PORT:-$((17000 + $(cksum <<<"$name" | cut -d' ' -f1) % 90))}
 work=$(mktemp -d /tmp/doorman-mt.XXXXXX)
 cleanup() {
 	stop_doorman
 	nsd_stop
 	stop_bg "${HOLE_PID:-}"
+	stop_bg "${FAKE_PID:-}"
 	if [ "$T_FAILED" -gt 0 ] || [ -n "${KEEP:-}" ]; then
 		echo "--- doorman log"; cat "$work/doorman.log"
 		echo "(kept $work)"
@@ -44,8 +45,16 @@ fi
 
 conf=$here/conf/$name.conf
 [ -f "$conf" ] || conf=$here/conf/default.conf
+# a scenario with a callout backend gets t/lib/smtpfake.c on MT_CALLOUT_PORT
+callout_port=${MT_CALLOUT_PORT:-}
+if [ -n "$callout_port" ]; then
+	"$build/t/unit/smtpfake" "$callout_port" "$here/../unit/data/callout_users" "$work/smtpfake.log" &
+	FAKE_PID=$!
+	wait_port 127.0.0.1 "$callout_port" 10 || die "smtpfake did not listen on $callout_port"
+fi
+
 fill() { sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$here|g" -e "s|@DNS_PORT@|$dns_port|g" \
-	-e "s|@SILENT_PORT@|$silent_port|g" "$1"; }
+	-e "s|@SILENT_PORT@|$silent_port|g" -e "s|@CALLOUT_PORT@|$callout_port|g" "$1"; }
 if [ -f "$here/conf/$name.policy" ]; then
 	# a shipped policy, as it is, with its access lists beside it; only
 	# where it listens and writes its pid changes (it still drops to its user)
