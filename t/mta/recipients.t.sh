@@ -1,0 +1,114 @@
+#!/bin/bash
+# recipients.t.sh BUILD_DIR - recipient validation and alias rewriting
+# through a real Postfix 3.7, against a real Dovecot LMTP backend
+#
+# Ports 17330-17349: doorman 17330, Postfix 17331 (and 17332 for its
+# submission listener), smtp-sink 17333, Dovecot LMTP 17334; nothing
+# listens on 17349 (a backend that is down).  Dovecot knows
+# alice@example.org and bob@example.org; lists.example has a list file.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:?usage: recipients.t.sh BUILD_DIR}" && pwd)
+. "$here/../lib/common.sh"
+. "$here/../lib/sink.sh"
+. "$here/../lib/postfix.sh"
+. "$here/../lib/dovecot.sh"
+. "$here/scenarios.sh"
+
+MILTER_PORT=17330 SMTP_PORT=17331 SUB_PORT=17332 SINK_PORT=17333 LMTP_PORT=17334 DEAD_PORT=17349
+MTA=postfix
+
+deps_postfix
+deps_dovecot
+W=$(mktemp -d /tmp/doorman-rcpt.XXXXXX)
+chmod 755 "$W"
+cleanup() {
+	postfix_stop
+	dovecot_stop
+	stop_doorman
+	sink_stop
+	if [ "$T_FAILED" -gt 0 ] || [ "${KEEP:-}" ]; then
+		echo "--- doorman log"; tail -40 "$W/doorman.log" 2>/dev/null
+		echo "--- postfix log"; tail -20 "$W/postfix/maillog" 2>/dev/null
+		echo "(work directory kept: $W)"
+	else
+		rm -rf "$W"
+	fi
+}
+trap cleanup EXIT
+
+sed -e "s|@MILTER_PORT@|$MILTER_PORT|g" -e "s|@WORK@|$W|g" -e "s|@LMTP_PORT@|$LMTP_PORT|g" \
+	-e "s|@DEAD_PORT@|$DEAD_PORT|g" "$here/recipients.conf.in" >"$W/doorman.conf"
+printf 'carol\ndave@lists.example\n' >"$W/users.lists.example"
+printf 'sales@example.org alice@example.org, bob@example.org\nteam@lists.example carol@lists.example, alice@example.org\n' \
+	>"$W/aliases"
+dovecot_start "$W" $LMTP_PORT alice@example.org bob@example.org
+sink_start "$W/sink" $SINK_PORT
+start_doorman "$build/milter/doorman" "$W/doorman.conf" "$W/doorman.log" $MILTER_PORT
+postfix_start "$W" $SMTP_PORT $SUB_PORT "inet:127.0.0.1:$MILTER_PORT" $SINK_PORT
+DOORMAN_LOG=$W/doorman.log
+SINKDIR=$W/sink
+ext=$EXTERNAL helo=client.example.net from=sender@example.net
+
+# sink_rcpts SUBJECT - the envelope recipients of the message with SUBJECT in the sink
+sink_rcpts() {
+	local f i
+	for i in $(seq 1 100); do
+		f=$(grep -lF -- "Subject: $1" "$SINKDIR"/msg.* 2>/dev/null | head -1 || true)
+		[ -n "$f" ] && break
+		sleep 0.1
+	done
+	[ -n "$f" ] && sed -n 's/^X-Rcpt-Args: <\([^>]*\)>.*/\1/p' "$f" | sort | tr '\n' ' '
+}
+
+# send_to NAME SUBJECT WANT_RCPTS TO... - one message; the sink must hold it
+# for exactly WANT_RCPTS (sorted, space-separated)
+send_to() {
+	local name=$1 subject=$2 want=$3 got
+	shift 3
+	timeout 30 swaks --server 127.0.0.1:$SMTP_PORT --local-interface $ext --ehlo $helo \
+		--from $from --to "$(IFS=,; echo "$*")" --header "Subject: $subject" --timeout 15 \
+		>"$W/swaks.$subject" 2>&1 || true
+	got=$(sink_rcpts "$subject")
+	if [ "$got" = "$want" ]; then
+		ok "$MTA: $name: delivered to ${want% }"
+	else
+		not_ok "$MTA: $name: sink has '$got', want '$want'"
+	fi
+}
+
+# callout to Dovecot LMTP
+expect_rcpt "callout: known user" $SMTP_PORT $ext $helo $from alice@example.org '250 '
+expect_rcpt "callout: known user, other case" $SMTP_PORT $ext $helo $from Bob@Example.org '250 '
+expect_rcpt "callout: unknown user" $SMTP_PORT $ext $helo $from zed@example.org \
+	'550 5.1.1 <zed@example.org>: Recipient address rejected: User unknown'
+expect_log "callout refusal logged with Dovecot's answer" \
+	"action=reject rule=recipient_unknown reason=\"lmtp:127.0.0.1:$LMTP_PORT said: 550 5.1.1 <zed@example.org> User doesn't exist: zed@example.org\""
+# a list
+expect_rcpt "list: listed" $SMTP_PORT $ext $helo $from carol@lists.example '250 '
+expect_rcpt "list: tagged" $SMTP_PORT $ext $helo $from dave+x@lists.example '250 '
+expect_rcpt "list: unknown" $SMTP_PORT $ext $helo $from nobody@lists.example \
+	'550 5.1.1 <nobody@lists.example>: Recipient address rejected: User unknown'
+# a backend that is down: 451, never 5xx
+expect_rcpt "callout backend down" $SMTP_PORT $ext $helo $from alice@down.example \
+	'451 4.3.0 <alice@down.example>: Recipient address verification failed, try again later'
+expect_log "backend down logged" "action=tempfail rule=recipient_verify reason=\"smtp:127.0.0.1:$DEAD_PORT: connection refused\""
+
+# one known and one unknown recipient: the message reaches the known one only
+send_to "known and unknown in one message" "mixed-$$" "alice@example.org " alice@example.org zed@example.org
+# aliases rewritten at end of message
+send_to "alias rewritten" "alias-$$" "alice@example.org bob@example.org " sales@example.org
+send_to "alias beside one of its targets, added once" "alias2-$$" "alice@example.org carol@lists.example " \
+	team@lists.example alice@example.org
+expect_log "alias logged" 'stage=eom action=accept rule=alias reason="rewritten to alice@example.org, bob@example.org" .*to="sales@example.org"'
+
+# the backend stops: a recipient it accepted is remembered (callout_positive_ttl),
+# a new one is a 451, never a 550
+dovecot_stop
+expect_rcpt "backend stopped: cached answer" $SMTP_PORT $ext $helo $from alice@example.org '250 '
+expect_rcpt "backend stopped: new recipient" $SMTP_PORT $ext $helo $from newbie@example.org \
+	'451 4.3.0 <newbie@example.org>: Recipient address verification failed, try again later'
+if grep -Eq 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$DOORMAN_LOG"; then
+	not_ok "sanitizer report in the doorman log"
+fi
+finish
