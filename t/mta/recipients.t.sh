@@ -1,51 +1,50 @@
 #!/bin/bash
-# recipients.t.sh BUILD_DIR - recipient validation and alias rewriting
-# through a real Postfix 3.7, against a real Dovecot LMTP backend
+# recipients.t.sh BUILD_DIR [postfix|sendmail] - recipient validation and
+# alias rewriting through a real MTA (Postfix 3.7 by default, or the
+# private Sendmail 8.17), against a real Dovecot LMTP backend
 #
-# Ports 17330-17349: doorman 17330, Postfix 17331 (and 17332 for its
-# submission listener), smtp-sink 17333, Dovecot LMTP 17334; nothing
-# listens on 17349 (a backend that is down).  Dovecot knows
-# alice@example.org and bob@example.org; lists.example has a list file.
+# Ports 17330-17349: with Postfix doorman 17330, SMTP 17331 (17332 its
+# submission listener), smtp-sink 17333, Dovecot LMTP 17334; with Sendmail
+# 17335-17339 likewise; nothing listens on 17349 (a backend that is down).
+# Dovecot knows alice@example.org and bob@example.org; lists.example has
+# the list t/mta/rcpt_users.lists.example, aliases are t/mta/rcpt_aliases.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-build=$(cd "${1:?usage: recipients.t.sh BUILD_DIR}" && pwd)
+build=$(cd "${1:?usage: recipients.t.sh BUILD_DIR [postfix|sendmail]}" && pwd)
+MTA=${2:-postfix}
 . "$here/../lib/common.sh"
 . "$here/../lib/sink.sh"
 . "$here/../lib/postfix.sh"
+. "$here/../lib/sendmail.sh"
 . "$here/../lib/dovecot.sh"
 . "$here/scenarios.sh"
 
-MILTER_PORT=17330 SMTP_PORT=17331 SUB_PORT=17332 SINK_PORT=17333 LMTP_PORT=17334 DEAD_PORT=17349
-MTA=postfix
+case $MTA in
+postfix) base=17330 ;;
+sendmail) base=17335 ;;
+*) die "unknown MTA $MTA" ;;
+esac
+MILTER_PORT=$base SMTP_PORT=$((base + 1)) SUB_PORT=$((base + 2)) SINK_PORT=$((base + 3))
+LMTP_PORT=$((base + 4)) DEAD_PORT=17349
 
-deps_postfix
+deps_postfix # smtp-sink and swaks for both
+[ "$MTA" = sendmail ] && deps_sendmail
 deps_dovecot
-W=$(mktemp -d /tmp/doorman-rcpt.XXXXXX)
-chmod 755 "$W"
 cleanup() {
 	postfix_stop
+	sendmail_stop
 	dovecot_stop
-	stop_doorman
-	sink_stop
-	if [ "$T_FAILED" -gt 0 ] || [ "${KEEP:-}" ]; then
-		echo "--- doorman log"; tail -40 "$W/doorman.log" 2>/dev/null
-		echo "--- postfix log"; tail -20 "$W/postfix/maillog" 2>/dev/null
-		echo "(work directory kept: $W)"
-	else
-		rm -rf "$W"
-	fi
+	mta_suite_stop "${MTA_WORK:-}/$MTA/$([ "$MTA" = postfix ] && echo maillog || echo sendmail.out)"
 }
 trap cleanup EXIT
-
-sed -e "s|@MILTER_PORT@|$MILTER_PORT|g" -e "s|@WORK@|$W|g" -e "s|@LMTP_PORT@|$LMTP_PORT|g" \
-	-e "s|@DEAD_PORT@|$DEAD_PORT|g" "$here/recipients.conf.in" >"$W/doorman.conf"
-printf 'carol\ndave@lists.example\n' >"$W/users.lists.example"
-printf 'sales@example.org alice@example.org, bob@example.org\nteam@lists.example carol@lists.example, alice@example.org\n' \
-	>"$W/aliases"
+mta_suite_start "$MTA" $MILTER_PORT $SINK_PORT "$build" "$here/recipients.conf.in"
+W=$MTA_WORK
 dovecot_start "$W" $LMTP_PORT alice@example.org bob@example.org
-sink_start "$W/sink" $SINK_PORT
-start_doorman "$build/milter/doorman" "$W/doorman.conf" "$W/doorman.log" $MILTER_PORT
-postfix_start "$W" $SMTP_PORT $SUB_PORT "inet:127.0.0.1:$MILTER_PORT" $SINK_PORT
+if [ "$MTA" = postfix ]; then
+	postfix_start "$W" $SMTP_PORT $SUB_PORT "inet:127.0.0.1:$MILTER_PORT" $SINK_PORT
+else
+	sendmail_start "$W" $SMTP_PORT $SUB_PORT $MILTER_PORT $SINK_PORT "$here/sendmail.mc.in"
+fi
 DOORMAN_LOG=$W/doorman.log
 SINKDIR=$W/sink
 ext=$EXTERNAL helo=client.example.net from=sender@example.net

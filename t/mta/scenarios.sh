@@ -7,20 +7,23 @@
 # RCPT TO and, for rejections, the doorman log line; accepted mail must
 # reach the sink.  Expectations that differ per MTA say why.
 
-# mta_suite_start MTA MILTER_PORT SINK_PORT BUILD - a work directory
-# ($MTA_WORK) with the doorman policy and access lists, smtp-sink and
-# doorman running; mta_suite_stop (the caller's EXIT trap, after stopping
+# mta_suite_start MTA MILTER_PORT SINK_PORT BUILD [POLICY] - a work
+# directory ($MTA_WORK) with the doorman policy (POLICY, default
+# doorman.conf.in; @LMTP_PORT@ and @DEAD_PORT@ from the caller's
+# variables) and the data files it names, smtp-sink and doorman running;
+# mta_suite_stop (the caller's EXIT trap, after stopping
 # its MTA) stops them and keeps the directory when something failed.
 mta_suite_start() {
 	local mta=$1 milter=$2 sink=$3 build=$4 here
 	here=$(dirname "${BASH_SOURCE[0]}")
+	local policy=${5:-$here/doorman.conf.in}
 	MTA_WORK=$(mktemp -d "/tmp/doorman-$mta.XXXXXX")
 	chmod 755 "$MTA_WORK"
 	sed -e "s|@MILTER_PORT@|$milter|g" -e "s|@WORK@|$MTA_WORK|g" -e "s|@DNS_PORT@|${DNS_PORT:-53}|g" \
-		-e "s|@SILENT_PORT@|${SILENT_PORT:-53}|g" \
-		"$here/doorman.conf.in" \
+		-e "s|@SILENT_PORT@|${SILENT_PORT:-53}|g" -e "s|@LMTP_PORT@|${LMTP_PORT:-}|g" \
+		-e "s|@DEAD_PORT@|${DEAD_PORT:-}|g" "$policy" \
 		>"$MTA_WORK/doorman.conf"
-	cp "$here/sender_access" "$here/client_access" "$MTA_WORK/"
+	cp "$here/sender_access" "$here/client_access" "$here/"rcpt_* "$MTA_WORK/"
 	sink_start "$MTA_WORK/sink" "$sink"
 	start_doorman "$build/milter/doorman" "$MTA_WORK/doorman.conf" "$MTA_WORK/doorman.log" "$milter"
 }
