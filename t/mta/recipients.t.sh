@@ -5,7 +5,8 @@
 #
 # Ports 17330-17349: with Postfix doorman 17330, SMTP 17331 (17332 its
 # submission listener), smtp-sink 17333, Dovecot LMTP 17334; with Sendmail
-# 17335-17339 likewise; nothing listens on 17349 (a backend that is down).
+# 17335-17339 likewise (and 17348 for its third listener); nothing
+# listens on 17349 (a backend that is down).
 # Dovecot knows alice@example.org and bob@example.org; lists.example has
 # the list t/mta/rcpt_users.lists.example, aliases are t/mta/rcpt_aliases.
 set -euo pipefail
@@ -25,7 +26,7 @@ sendmail) base=17335 ;;
 *) die "unknown MTA $MTA" ;;
 esac
 MILTER_PORT=$base SMTP_PORT=$((base + 1)) SUB_PORT=$((base + 2)) SINK_PORT=$((base + 3))
-LMTP_PORT=$((base + 4)) DEAD_PORT=17349
+LMTP_PORT=$((base + 4)) DEAD_PORT=17349 AUTH_PORT=17348 # Sendmail's third listener, unused here
 
 deps_postfix # smtp-sink and swaks for both
 [ "$MTA" = sendmail ] && deps_sendmail
@@ -43,7 +44,7 @@ dovecot_start "$W" $LMTP_PORT alice@example.org bob@example.org
 if [ "$MTA" = postfix ]; then
 	postfix_start "$W" $SMTP_PORT $SUB_PORT "inet:127.0.0.1:$MILTER_PORT" $SINK_PORT
 else
-	sendmail_start "$W" $SMTP_PORT $SUB_PORT $MILTER_PORT $SINK_PORT "$here/sendmail.mc.in"
+	sendmail_start "$W" $SMTP_PORT $SUB_PORT $MILTER_PORT $SINK_PORT "$here/sendmail.mc.in" $AUTH_PORT
 fi
 DOORMAN_LOG=$W/doorman.log
 SINKDIR=$W/sink
