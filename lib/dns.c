@@ -17,38 +17,27 @@
 #include <time.h>
 #include <unbound.h>
 
+#include "dnscache.h"
 #include "xalloc.h"
 
 #define DNS_TXT_MAX 1024
 
-/*
- * Cache hits.  libunbound does not say whether an answer came from its
- * cache, so they are counted the way the cache works: a query for a name
- * and type whose last answer is still within its TTL is served from the
- * cache.  SEEN_SLOTS remember (hash of name and type) -> expiry; a slot is
- * overwritten by another key, so the count errs low, never high.  This
- * holds no answers: it only counts.
- */
-#define SEEN_SLOTS 8192
-
-struct seen {
-	unsigned long key;
-	time_t expires;
-};
+/* answers kept in front of libunbound (dnscache.c) */
+#define DNS_CACHE_ENTRIES 8192
 
 struct dns {
 	struct ub_ctx *ctx;
 	pthread_t thread;
 	int stop; /* atomic */
 	struct dns_stats stats; /* atomics */
-	pthread_mutex_t seen_lock; /* guards seen[] */
-	struct seen seen[SEEN_SLOTS];
+	struct dnscache *cache;
 };
 
 /* One query in flight; its address is libunbound's mydata, so it does not move. */
 struct dns_query {
 	struct dns_batch *b;
-	unsigned long key; /* seen_key() of name and type */
+	char *name;        /* the question, for the cache */
+	int type;
 	int idx;
 	int async_id;
 	bool pending;
@@ -77,40 +66,6 @@ dns_status_name(enum dns_status s)
 	return status_names[s];
 }
 
-static unsigned long
-seen_key(const char *name, int type)
-{
-	unsigned long h = 5381u + (unsigned long)type;
-
-	for (; *name; name++)
-		h = h * 33u + (unsigned long)tolower((unsigned char)*name);
-	return h | 1u; /* 0 marks an empty slot */
-}
-
-/* Was an answer for key seen and still fresh?  Called before querying. */
-static bool
-seen_fresh(struct dns *d, unsigned long key)
-{
-	struct seen *s = &d->seen[key % SEEN_SLOTS];
-	bool fresh;
-
-	pthread_mutex_lock(&d->seen_lock);
-	fresh = s->key == key && s->expires > time(NULL);
-	pthread_mutex_unlock(&d->seen_lock);
-	return fresh;
-}
-
-static void
-seen_answer(struct dns *d, unsigned long key, int ttl)
-{
-	struct seen *s = &d->seen[key % SEEN_SLOTS];
-
-	pthread_mutex_lock(&d->seen_lock);
-	s->key = key;
-	s->expires = time(NULL) + (ttl > 0 ? ttl : 0);
-	pthread_mutex_unlock(&d->seen_lock);
-}
-
 static void *
 event_thread(void *arg)
 {
@@ -130,7 +85,6 @@ dns_new(const struct dns_setup *setup, char *why, size_t whylen)
 	struct dns *d = xcalloc(1, sizeof(*d));
 	int err = 0;
 
-	pthread_mutex_init(&d->seen_lock, NULL);
 	if ((d->ctx = ub_ctx_create()) == NULL) {
 		snprintf(why, whylen, "cannot create a libunbound context");
 		free(d);
@@ -170,6 +124,8 @@ dns_new(const struct dns_setup *setup, char *why, size_t whylen)
 		free(d);
 		return NULL;
 	}
+	/* last, so no failure above has it to free (the thread does not use it) */
+	d->cache = dnscache_new(DNS_CACHE_ENTRIES);
 	return d;
 fail:
 	snprintf(why, whylen, "resolver: %s", ub_strerror(err));
@@ -186,7 +142,7 @@ dns_free(struct dns *d)
 	__atomic_store_n(&d->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(d->thread, NULL);
 	ub_ctx_delete(d->ctx);
-	pthread_mutex_destroy(&d->seen_lock);
+	dnscache_free(d->cache);
 	free(d);
 }
 
@@ -328,8 +284,7 @@ on_answer(void *mydata, int err, struct ub_result *r)
 	COUNT(b->d, answers);
 	if (q->pending) {
 		fill(b->d, &b->a[q->idx], r ? r->qtype : 0, err, r);
-		if (b->a[q->idx].status != DNS_TEMPFAIL)
-			seen_answer(b->d, q->key, b->a[q->idx].ttl);
+		dnscache_put(b->d->cache, q->name, q->type, &b->a[q->idx]);
 		q->pending = false;
 		b->pending--;
 		pthread_cond_broadcast(&b->cond);
@@ -359,6 +314,7 @@ int
 dns_batch_add(struct dns_batch *b, const char *name, int type)
 {
 	struct dns_query *q = xcalloc(1, sizeof(*q));
+	struct dns_answer got;
 	int idx, err;
 
 	pthread_mutex_lock(&b->lock);
@@ -369,6 +325,18 @@ dns_batch_add(struct dns_batch *b, const char *name, int type)
 	b->q[idx] = q;
 	q->b = b;
 	q->idx = idx;
+	pthread_mutex_unlock(&b->lock);
+
+	/* a warm answer costs nothing of the budget */
+	if (dnscache_get(b->d->cache, name, type, &got)) {
+		COUNT(b->d, queries);
+		COUNT(b->d, cache_hits);
+		pthread_mutex_lock(&b->lock);
+		b->a[idx] = got;
+		pthread_mutex_unlock(&b->lock);
+		return idx;
+	}
+	pthread_mutex_lock(&b->lock);
 	if (b->sent >= b->budget) {
 		b->a[idx].status = DNS_TEMPFAIL;
 		b->a[idx].why = "budget";
@@ -382,9 +350,8 @@ dns_batch_add(struct dns_batch *b, const char *name, int type)
 	pthread_mutex_unlock(&b->lock);
 
 	COUNT(b->d, queries);
-	q->key = seen_key(name, type);
-	if (seen_fresh(b->d, q->key))
-		COUNT(b->d, cache_hits);
+	q->name = xstrdup(name);
+	q->type = type;
 	err = ub_resolve_async(b->d->ctx, name, type, 1 /* IN */, q, on_answer, &q->async_id);
 	if (err != 0) {
 		pthread_mutex_lock(&b->lock);
@@ -466,6 +433,7 @@ dns_batch_free(struct dns_batch *b)
 		for (int k = 0; k < b->a[i].nrr; k++)
 			free(b->a[i].rr[k]);
 		free(b->a[i].wire);
+		free(b->q[i]->name);
 		free(b->q[i]);
 	}
 	free(b->q);

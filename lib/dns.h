@@ -53,8 +53,8 @@ struct dns_answer {
 };
 
 struct dns_stats {
-	unsigned long queries;   /* sent to libunbound */
-	unsigned long cache_hits; /* of those, answered from libunbound's cache (see dns.c) */
+	unsigned long queries;   /* asked (not counting those over budget) */
+	unsigned long cache_hits; /* of those, answered from doorman's own cache (dnscache.c) */
 	unsigned long answers;   /* any answer that came back */
 	unsigned long timeouts;  /* cancelled at the deadline */
 	unsigned long failures;  /* SERVFAIL, REFUSED, errors */

@@ -1,11 +1,19 @@
 /*
  * milter.c - libmilter callbacks (see milter.h)
  *
- * Each connection's state is a struct conn behind smfi_setpriv().
- * libmilter runs a connection's callbacks one at a time, maybe on
- * different threads, so the conn needs no lock; nothing here is
- * thread-local.  Strings from libmilter (arguments, smfi_getsymval) are
- * borrowed: the engine copies what it keeps.
+ * Each connection's state is a struct mconn behind smfi_setpriv(): what
+ * was negotiated (made in negotiate, the first callback) and the engine's
+ * struct conn (from connect on).  libmilter runs a connection's callbacks
+ * one at a time, maybe on different threads (Debian's libmilter has a
+ * worker pool), so it needs no lock, and nothing here is thread-local.
+ * Strings from libmilter (arguments, smfi_getsymval) are borrowed: the
+ * engine copies what it keeps.
+ *
+ * Replies doorman never needs to give (header fields, end of header, body
+ * chunks, DATA: they always go on) are negotiated away where the MTA
+ * offers it (SMFIP_NR_*), as are unknown commands: fewer round trips per
+ * message.  Such a callback answers SMFIS_NOREPLY; one that fails then
+ * marks the connection, and the end of the message tempfails.
  *
  * Failure semantics: a callback that finds no connection state (the MTA
  * skipped connect, or it failed) answers tempfail with one log line, never
@@ -30,13 +38,14 @@
 
 static struct dns *milter_dns; /* set once before smfi_main(), then read-only */
 
-/*
- * Whether the MTA passes header values with their leading white space
- * (SMFIP_HDR_LEADSPC, asked for when offered).  libmilter runs negotiate
- * and every later callback of a connection in that connection's one
- * thread, so a thread-local carries it from negotiate to the headers.
- */
-static __thread bool hdr_leadspc;
+/* steps whose reply we do without when the MTA offers it */
+#define NR_STEPS (SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY | SMFIP_NR_DATA | SMFIP_NR_UNKN)
+
+struct mconn {
+	unsigned long proto;  /* the SMFIP_* flags agreed */
+	bool failed;          /* a no-reply callback failed: tempfail at EOM */
+	struct conn *c;       /* from connect on */
+};
 
 void
 milter_set_dns(struct dns *d)
@@ -44,14 +53,52 @@ milter_set_dns(struct dns *d)
 	milter_dns = d;
 }
 
+static struct mconn *
+mconn_of(SMFICTX *ctx)
+{
+	return smfi_getpriv(ctx);
+}
+
 static struct conn *
 conn_of(SMFICTX *ctx, const char *stage)
 {
-	struct conn *c = smfi_getpriv(ctx);
+	struct mconn *m = mconn_of(ctx);
 
-	if (c == NULL)
+	if (m == NULL || m->c == NULL) {
 		log_msg(LOG_ERR, "stage=%s action=tempfail reason=\"no connection state\"", stage);
-	return c;
+		return NULL;
+	}
+	return m->c;
+}
+
+/* go on: with no reply at all where that was agreed */
+static sfsistat
+go_on(SMFICTX *ctx, unsigned long step)
+{
+	struct mconn *m = mconn_of(ctx);
+
+	return m != NULL && (m->proto & step) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* a no-reply step that cannot go on: remembered for the end of message */
+static sfsistat
+fail_step(SMFICTX *ctx, unsigned long step)
+{
+	struct mconn *m = mconn_of(ctx);
+
+	if (m != NULL && (m->proto & step)) {
+		m->failed = true;
+		return SMFIS_NOREPLY;
+	}
+	return SMFIS_TEMPFAIL;
+}
+
+static bool
+leadspc(SMFICTX *ctx)
+{
+	struct mconn *m = mconn_of(ctx);
+
+	return m != NULL && (m->proto & SMFIP_HDR_LEADSPC);
 }
 
 static void
@@ -91,16 +138,24 @@ on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	     unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
 	     unsigned long *pf3)
 {
-	(void)ctx;
+	struct mconn *m = calloc(1, sizeof(*m));
+
 	(void)f2;
 	(void)f3;
 	/* every stage, no actions beyond what we registered; header values as
-	 * they were sent, for DKIM's simple canonicalization */
+	 * they were sent, for DKIM's simple canonicalization; no replies we do
+	 * not need; no unknown commands (the MTA answers those itself) */
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_QUARANTINE);
-	*pf1 = f1 & SMFIP_HDR_LEADSPC;
-	hdr_leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
+	*pf1 = f1 & (SMFIP_HDR_LEADSPC | NR_STEPS | SMFIP_NOUNKNOWN);
 	*pf2 = 0;
 	*pf3 = 0;
+	if (m == NULL || smfi_setpriv(ctx, m) != MI_SUCCESS) {
+		/* nothing to remember the options in: ask for none of them */
+		free(m);
+		*pf1 = 0;
+		return SMFIS_CONTINUE;
+	}
+	m->proto = *pf1;
 	return SMFIS_CONTINUE;
 }
 
@@ -111,6 +166,7 @@ on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	struct conn_info ci = { 0 };
 	struct verdict v;
 	struct config *cfg;
+	struct mconn *m;
 	struct conn *c;
 
 	if (sa != NULL && sa->sa_family == AF_INET)
@@ -128,12 +184,17 @@ on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 		log_msg(LOG_ERR, "stage=connect action=tempfail reason=\"no policy loaded\"");
 		return SMFIS_TEMPFAIL;
 	}
-	c = conn_new(cfg, &ci);
-	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
-		conn_free(c);
-		log_msg(LOG_ERR, "stage=connect action=tempfail reason=\"smfi_setpriv failed\"");
-		return SMFIS_TEMPFAIL;
+	if ((m = mconn_of(ctx)) == NULL) {
+		/* no negotiate callback (an old MTA): nothing agreed */
+		if ((m = calloc(1, sizeof(*m))) == NULL || smfi_setpriv(ctx, m) != MI_SUCCESS) {
+			free(m);
+			config_unref(cfg);
+			log_msg(LOG_ERR, "stage=connect action=tempfail reason=\"no memory for the connection\"");
+			return SMFIS_TEMPFAIL;
+		}
 	}
+	conn_free(m->c); /* a second connect on the same context: start over */
+	c = m->c = conn_new(cfg, &ci);
 	take_qid(ctx, c);
 	session_connect(c, &v);
 	return milter_answer(ctx, &v);
@@ -183,17 +244,16 @@ on_data(SMFICTX *ctx)
 	struct conn *c = conn_of(ctx, "data");
 
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return fail_step(ctx, SMFIP_NR_DATA);
 	take_qid(ctx, c);
-	return SMFIS_CONTINUE;
+	return go_on(ctx, SMFIP_NR_DATA);
 }
 
 static sfsistat
 on_unknown(SMFICTX *ctx, const char *cmd)
 {
-	(void)ctx;
 	(void)cmd;
-	return SMFIS_CONTINUE; /* the MTA answers unknown commands itself */
+	return go_on(ctx, SMFIP_NR_UNKN); /* the MTA answers unknown commands itself */
 }
 
 static sfsistat
@@ -203,19 +263,19 @@ on_header(SMFICTX *ctx, char *name, char *value)
 	char *v = value;
 
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
-	if (!hdr_leadspc && value != NULL) {
+		return fail_step(ctx, SMFIP_NR_HDR);
+	if (!leadspc(ctx) && value != NULL) {
 		/* the MTA dropped the one space after the colon */
 		size_t n = strlen(value);
 		if ((v = malloc(n + 2)) == NULL)
-			return SMFIS_TEMPFAIL;
+			return fail_step(ctx, SMFIP_NR_HDR);
 		v[0] = ' ';
 		memcpy(v + 1, value, n + 1);
 	}
 	session_header(c, name, v);
 	if (v != value)
 		free(v);
-	return SMFIS_CONTINUE;
+	return go_on(ctx, SMFIP_NR_HDR);
 }
 
 static sfsistat
@@ -224,9 +284,9 @@ on_eoh(SMFICTX *ctx)
 	struct conn *c = conn_of(ctx, "eoh");
 
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return fail_step(ctx, SMFIP_NR_EOH);
 	session_eoh(c);
-	return SMFIS_CONTINUE;
+	return go_on(ctx, SMFIP_NR_EOH);
 }
 
 static sfsistat
@@ -235,9 +295,9 @@ on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	struct conn *c = conn_of(ctx, "body");
 
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return fail_step(ctx, SMFIP_NR_BODY);
 	session_body(c, chunk, len);
-	return SMFIS_CONTINUE;
+	return go_on(ctx, SMFIP_NR_BODY);
 }
 
 /* A field we add: with SMFIP_HDR_LEADSPC the MTA takes the value as it is,
@@ -248,7 +308,7 @@ add_field(SMFICTX *ctx, bool insert, const char *name, const char *value)
 	char *v = (char *)value;
 	int rc;
 
-	if (hdr_leadspc) {
+	if (leadspc(ctx)) {
 		size_t n = strlen(value) + 2;
 		if ((v = malloc(n)) == NULL)
 			return MI_FAILURE;
@@ -296,6 +356,7 @@ static sfsistat
 on_eom(SMFICTX *ctx)
 {
 	struct conn *c = conn_of(ctx, "eom");
+	struct mconn *m = mconn_of(ctx);
 	struct eom_edits e;
 	struct verdict v;
 	sfsistat ret;
@@ -303,6 +364,16 @@ on_eom(SMFICTX *ctx)
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
 	take_qid(ctx, c);
+	if (m->failed) {
+		/* a header, body or DATA step failed where no reply was possible */
+		static const struct reply r = { 451, "4.3.0", "Temporary failure, try again later", 0 };
+		m->failed = false;
+		verdict_set_action(&v, "internal", ACTION_TEMPFAIL, &r, NULL,
+				   "a message step failed (out of memory)");
+		session_log(c, STAGE_EOM, &v, NULL);
+		session_end_message(c);
+		return milter_answer(ctx, &v);
+	}
 	session_eom(c, &v, &e);
 	if (v.action == ACTION_CONTINUE && apply_edits(ctx, &e) < 0) {
 		static const struct reply r = { 451, "4.3.0", "Temporary failure, try again later", 0 };
@@ -321,21 +392,24 @@ on_eom(SMFICTX *ctx)
 static sfsistat
 on_abort(SMFICTX *ctx)
 {
-	struct conn *c = smfi_getpriv(ctx);
+	struct mconn *m = mconn_of(ctx);
 
-	if (c != NULL)
-		session_end_message(c);
+	if (m != NULL && m->c != NULL) {
+		m->failed = false;
+		session_end_message(m->c);
+	}
 	return SMFIS_CONTINUE;
 }
 
 static sfsistat
 on_close(SMFICTX *ctx)
 {
-	struct conn *c = smfi_getpriv(ctx);
+	struct mconn *m = mconn_of(ctx);
 
-	/* close can come without connect (NULL state): nothing to free then */
-	if (c != NULL) {
-		conn_free(c);
+	/* close can come without connect, or without negotiate: free what is there */
+	if (m != NULL) {
+		conn_free(m->c);
+		free(m);
 		smfi_setpriv(ctx, NULL);
 	}
 	return SMFIS_CONTINUE;

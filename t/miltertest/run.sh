@@ -14,6 +14,7 @@ build=$(cd "${1:?usage: run.sh BUILD_DIR SCENARIO}" && pwd)
 name=${2:?scenario}
 . "$here/../lib/common.sh"
 . "$here/../lib/nsd.sh"
+. "$here/../lib/shipped.sh"
 
 command -v miltertest >/dev/null || die "miltertest missing: run t/install-deps.sh"
 # one port per scenario, so scenarios may run side by side
@@ -56,20 +57,8 @@ fi
 fill() { sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$here|g" -e "s|@DNS_PORT@|$dns_port|g" \
 	-e "s|@SILENT_PORT@|$silent_port|g" -e "s|@CALLOUT_PORT@|$callout_port|g" "$1"; }
 if [ -f "$here/conf/$name.policy" ]; then
-	# a shipped policy, as it is, with its access lists beside it; only
-	# where it listens and writes its pid changes (it still drops to its user)
-	cp "$here/../../policies/"* "$work/"
-	chmod 755 "$work"
-	# and its DNS: the test NSD, with the public lists' names mapped to
-	# test zones that answer the way those lists do
-	sed -e "s|^\([[:space:]]*socket = \).*|\1\"inet:$port@127.0.0.1\";|" \
-		-e "s|^\([[:space:]]*pidfile = \).*|\1\"$work/doorman.pid\";|" \
-		-e "s|^\([[:space:]]*upstreams = \)\[ \];|\1[ \"127.0.0.1@$dns_port\" ];|" \
-		-e "s|^\([[:space:]]*unblock = \)\[ \];|\1[ \"test.\" ];|" \
-		-e "s|zen\.spamhaus\.org|bl.doorman.test|; s|b\.barracudacentral\.org|bl2.doorman.test|" \
-		-e "s|bl\.spamcop\.net|bl3.doorman.test|; s|list\.dnswl\.org|wl.doorman.test|" \
-		-e "s|dbl\.spamhaus\.org|rhs.doorman.test|" \
-		"$work/$(cat "$here/conf/$name.policy")" >"$work/doorman.conf"
+	# a shipped policy as it is, but for its socket, pid file and DNS
+	shipped_policy "$work" "$(cat "$here/conf/$name.policy")" "$port" "$dns_port"
 else
 	fill "$conf" >"$work/doorman.conf"
 fi

@@ -1,0 +1,114 @@
+#!/bin/bash
+# run-e2e.sh BUILD_DIR [MSGS] [SESSIONS] [RUNS] - Postfix alone against
+# Postfix + doorman, end to end, side by side in one run.
+#
+# A private Postfix 3.7 on loopback (t/lib/postfix.sh) relays to smtp-sink;
+# smtp-source sends MSGS messages over SESSIONS parallel sessions, once with
+# its own 4 KB messages and once with a DKIM-signed 4 KB corpus message
+# (-F, signed at setup by python3-dkim: t/auth/make-corpus.py --bench).
+# Each of RUNS rounds runs every row in turn (alternating, so a slow
+# moment of the machine hits all rows alike): Postfix without a milter,
+# then Postfix with doorman running the shipped inbound-MX policy against
+# NSD serving t/dns/zones (its resolver cache warm after a first round that
+# is not counted).  Prints msg/s per row and run, the medians, and the
+# ratio to Postfix alone; doorman's CPU seconds per 1,000 messages.
+#
+# The client is 127.0.0.1 (smtp-source cannot take another address), so
+# the policy's trusted networks are emptied for it, and SPF is libspf2's
+# pass for loopback without DNS; DNSBL, FCrDNS, RHSBL, the sender domain,
+# DKIM, DMARC and the recipient list run as for any client.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:?usage: run-e2e.sh BUILD_DIR [MSGS] [SESSIONS] [RUNS]}" && pwd)
+msgs=${2:-2000}
+sessions=${3:-20}
+runs=${4:-3}
+. "$here/../t/lib/common.sh"
+. "$here/../t/lib/postfix.sh"
+. "$here/../t/lib/nsd.sh"
+. "$here/../t/lib/shipped.sh"
+deps_postfix
+deps_nsd
+milter_port=17580 dns_port=17581 sink_port=17582 smtp_port=17583 sub_port=17584
+work=$(mktemp -d /tmp/doorman-e2e.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+	postfix_stop
+	stop_doorman
+	stop_bg "${SINK_PID:-}"
+	nsd_stop
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+nsd_start "$work" $dns_port "$here/../t/dns/zones"
+mkdir -p "$work/policy"
+shipped_policy "$work/policy" inbound-mx.conf $milter_port $dns_port
+sed -i -e 's/^\([[:space:]]*accepts = \)true;/\1false;/' \
+	-e 's|^\([[:space:]]*trusted = \)\[.*|\1[ ];|' "$work/policy/doorman.conf"
+start_doorman "$build/milter/doorman" "$work/policy/doorman.conf" "$work/doorman.log" $milter_port
+smtp-sink -u postfix "127.0.0.1:$sink_port" 256 &
+SINK_PID=$!
+wait_port 127.0.0.1 $sink_port 10 || die "smtp-sink did not listen"
+postfix_start "$work" $smtp_port $sub_port "" $sink_port
+pc="postconf -c $POSTFIX_DIR/etc"
+# what the shipped policy's recipient list knows, and Postfix's own limits
+$pc -e "default_process_limit = 100" "smtpd_client_connection_rate_limit = 0" \
+	"milter_default_action = tempfail"
+/usr/bin/python3 "$here/../t/auth/make-corpus.py" --bench 1 "$work/corpus"
+signed=$work/corpus/bench-00000.eml
+
+milter() {
+	$pc -e "smtpd_milters = $1"
+	postfix -c "$POSTFIX_DIR/etc" reload >/dev/null 2>&1
+	sleep 1
+}
+
+# one row: msg/s as smtp-source sees it (every message accepted)
+row() {
+	local t0 t1 out
+	t0=$(date +%s.%N)
+	out=$(timeout 300 smtp-source -s "$sessions" -m "$msgs" -M goodhelo.auth.test \
+		-f s@pass.auth.test -t alice@example.org "$@" "127.0.0.1:$smtp_port" 2>&1) ||
+		die "smtp-source failed: $out"
+	t1=$(date +%s.%N)
+	[ -z "$out" ] || die "smtp-source: $out"
+	echo "$msgs $t0 $t1" | awk '{ printf "%.1f", $1 / ($3 - $2) }'
+}
+
+cpu() { awk '{ print $14 + $15 }' "/proc/$DOORMAN_PID/stat"; }
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+echo "Postfix alone vs Postfix + doorman (shipped inbound-MX policy), $msgs messages, $sessions sessions"
+milter "inet:127.0.0.1:$milter_port"
+row -l 4096 >/dev/null # warm-up: doorman's resolver cache
+: >"$work/results"
+for r in $(seq 1 "$runs"); do
+	for kind in source corpus; do
+		if [ $kind = source ]; then set -- -l 4096; else set -- -F "$signed"; fi
+		milter ""
+		alone=$(row "$@")
+		milter "inet:127.0.0.1:$milter_port"
+		c0=$(cpu)
+		with=$(row "$@")
+		c1=$(cpu)
+		cpu_k=$(awk -v a="$c0" -v b="$c1" -v n="$msgs" -v hz="$(getconf CLK_TCK)" \
+			'BEGIN { printf "%.3f", (b - a) / hz * 1000 / n }')
+		printf 'run %d %-7s alone %8s msg/s   doorman %8s msg/s   ratio %.2f   doorman CPU %s s/1000 msgs\n' \
+			"$r" "$kind" "$alone" "$with" "$(awk -v a="$alone" -v b="$with" 'BEGIN { print b / a }')" "$cpu_k"
+		echo "$kind $alone $with $cpu_k" >>"$work/results"
+	done
+done
+for kind in source corpus; do
+	a=$(awk -v k=$kind '$1 == k { print $2 }' "$work/results" | median)
+	w=$(awk -v k=$kind '$1 == k { print $3 }' "$work/results" | median)
+	c=$(awk -v k=$kind '$1 == k { print $4 }' "$work/results" | median)
+	printf 'median %-7s alone %8s msg/s   doorman %8s msg/s   ratio %.2f   doorman CPU %s s/1000 msgs\n' \
+		"$kind" "$a" "$w" "$(awk -v a="$a" -v b="$w" 'BEGIN { print b / a }')" "$c"
+done
+# every message went through the checks: no refusal, no failure
+if grep -E 'action=(reject|tempfail)|ERROR|runtime error' "$work/doorman.log" | head -3 | grep -q .; then
+	grep -E 'action=(reject|tempfail)|ERROR|runtime error' "$work/doorman.log" | head -3 >&2
+	die "doorman refused or failed messages under load"
+fi
