@@ -17,6 +17,7 @@
 # the policy's trusted networks are emptied for it, and SPF is libspf2's
 # pass for loopback without DNS; DNSBL, FCrDNS, RHSBL, the sender domain,
 # DKIM, DMARC and the recipient list run as for any client.
+# PROFILE=FILE records doorman's CPU profile (perf) of the first corpus row.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: run-e2e.sh BUILD_DIR [MSGS] [SESSIONS] [RUNS]}" && pwd)
@@ -90,9 +91,19 @@ for r in $(seq 1 "$runs"); do
 		milter ""
 		alone=$(row "$@")
 		milter "inet:127.0.0.1:$milter_port"
+		if [ -n "${PROFILE:-}" ] && [ "$r" = 1 ] && [ $kind = corpus ]; then
+			perf record -q -e cpu-clock -F 1999 -g -o "$PROFILE" -p "$DOORMAN_PID" 2>/dev/null &
+			PERF_PID=$!
+			sleep 0.5
+		fi
 		c0=$(cpu)
 		with=$(row "$@")
 		c1=$(cpu)
+		if [ -n "${PERF_PID:-}" ]; then
+			kill -INT "$PERF_PID"
+			wait "$PERF_PID" || true
+			PERF_PID=
+		fi
 		cpu_k=$(awk -v a="$c0" -v b="$c1" -v n="$msgs" -v hz="$(getconf CLK_TCK)" \
 			'BEGIN { printf "%.3f", (b - a) / hz * 1000 / n }')
 		printf 'run %d %-7s alone %8s msg/s   doorman %8s msg/s   ratio %.2f   doorman CPU %s s/1000 msgs\n' \
