@@ -42,7 +42,15 @@ check_socket(const void *field, char *why, size_t whylen)
 		const char *p = colon + 1;
 		while (*p >= '0' && *p <= '9' && port < 65536)
 			port = port * 10 + (*p++ - '0');
-		if (p != colon + 1 && port > 0 && port < 65536 && (*p == '\0' || (*p == '@' && p[1])))
+		if (p != colon + 1 && port > 0 && port < 65536 && *p == '\0') {
+			/* libmilter would listen on every interface: a milter open to
+			 * the network only by being told so */
+			snprintf(why, whylen,
+				 "\"%s\" names no address, so it would listen on every interface: "
+				 "write %s@127.0.0.1 (or @0.0.0.0 to mean every interface)", s, s);
+			return -1;
+		}
+		if (p != colon + 1 && port > 0 && port < 65536 && *p == '@' && p[1])
 			return 0;
 	}
 	snprintf(why, whylen,

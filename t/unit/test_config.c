@@ -87,6 +87,8 @@ static const struct bad_case bad_cases[] = {
 	{ "bad_socket", "milter: {\n socket = \"tcp:25\"; };\n" POLICY, "t.conf:2:", "is not a milter socket" },
 	{ "bad_socket_port", "milter: {\n socket = \"inet:99999@127.0.0.1\"; };\n" POLICY, "t.conf:2:",
 	  "is not a milter socket" },
+	{ "socket_every_interface", "milter: {\n socket = \"inet:8891\"; };\n" POLICY, "t.conf:2:",
+	  "would listen on every interface" },
 	{ "bad_user", "milter: {\n user = \"no-such-user-here\"; };\n" POLICY, "t.conf:2:", "no such user" },
 	{ "timeout_range", "milter: {\n timeout = 0; };\n" POLICY, "t.conf:2:", "out of range" },
 	{ "bad_facility", "log: {\n facility = \"mial\"; };\n" POLICY, "t.conf:2:", "unknown syslog facility" },
