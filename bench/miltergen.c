@@ -193,6 +193,10 @@ read_reply(int fd)
 
 /* the steps the filter asked to answer no reply to (SMFIP_NR_*), per session */
 static __thread uint32_t no_reply;
+#define NR_CONN 0x00001000u
+#define NR_HELO 0x00002000u
+#define NR_MAIL 0x00004000u
+#define NR_RCPT 0x00008000u
 #define NR_HDR 0x00000080u
 #define NR_DATA 0x00010000u
 #define NR_EOH 0x00040000u
@@ -265,13 +269,15 @@ answer_class(int r)
 	}
 }
 
+/* a step the filter answers, unless it said it sends no reply (NR): then
+ * its time is only the write, and its work shows in the next answered step */
 static int
-stage(int fd, int st, char cmd, const void *data, size_t len)
+stage(int fd, int st, char cmd, const void *data, size_t len, uint32_t nr)
 {
 	double t0 = now_us();
 	int r;
 
-	if (send_cmd(fd, cmd, data, len) < 0 || (r = read_reply(fd)) < 0)
+	if (send_cmd(fd, cmd, data, len) < 0 || (r = step_reply(fd, nr)) < 0)
 		return 3;
 	record(st, now_us() - t0);
 	return answer_class(r);
@@ -296,7 +302,8 @@ open_session(int k)
 	if (send_cmd(fd, 'O', neg, sizeof(neg)) < 0 || read_reply_data(fd, agreed) != 'O')
 		goto fail;
 	memcpy(&no_reply, agreed + 8, 4);
-	no_reply = ntohl(no_reply) & (NR_HDR | NR_DATA | NR_EOH | NR_BODY);
+	no_reply = ntohl(no_reply) &
+		   (NR_CONN | NR_HELO | NR_MAIL | NR_RCPT | NR_HDR | NR_DATA | NR_EOH | NR_BODY);
 	n = 1;
 	buf[0] = 'C';
 	n += pack(buf + 1, sizeof(buf) - 1, 4, "{daemon_name}", opt.daemon, "j", "mx.example.org");
@@ -307,10 +314,10 @@ open_session(int k)
 	memcpy(buf + n, &port, 2);
 	n += 2;
 	n += pack(buf + n, sizeof(buf) - n, 1, addr);
-	if (stage(fd, ST_CONNECT, 'C', buf, n) != 0)
+	if (stage(fd, ST_CONNECT, 'C', buf, n, NR_CONN) != 0)
 		goto fail;
 	n = pack(buf, sizeof(buf), 1, opt.helo);
-	if (stage(fd, ST_HELO, 'H', buf, n) != 0)
+	if (stage(fd, ST_HELO, 'H', buf, n, NR_HELO) != 0)
 		goto fail;
 	return fd;
 fail:
@@ -354,10 +361,10 @@ message(int fd, int i)
 	if (send_cmd(fd, 'D', buf, n) < 0)
 		return 3;
 	n = pack(buf, sizeof(buf), 1, opt.from);
-	if ((a = stage(fd, ST_MAIL, 'M', buf, n)) != 0)
+	if ((a = stage(fd, ST_MAIL, 'M', buf, n, NR_MAIL)) != 0)
 		return a;
 	n = pack(buf, sizeof(buf), 1, opt.rcpt);
-	if ((a = stage(fd, ST_RCPT, 'R', buf, n)) != 0)
+	if ((a = stage(fd, ST_RCPT, 'R', buf, n, NR_RCPT)) != 0)
 		return a;
 	if (send_cmd(fd, 'T', NULL, 0) < 0 || answer_class(step_reply(fd, NR_DATA)) != 0)
 		return 3;

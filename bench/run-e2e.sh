@@ -18,6 +18,9 @@
 # pass for loopback without DNS; DNSBL, FCrDNS, RHSBL, the sender domain,
 # DKIM, DMARC and the recipient list run as for any client.
 # PROFILE=FILE records doorman's CPU profile (perf) of the first corpus row.
+# SYSPROFILE=PREFIX records the whole machine (perf -a) during the first
+# round's corpus rows, alone and with doorman, as PREFIX-alone.data and
+# PREFIX-doorman.data: where Postfix's own extra CPU for a milter goes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: run-e2e.sh BUILD_DIR [MSGS] [SESSIONS] [RUNS]}" && pwd)
@@ -77,6 +80,19 @@ row() {
 	echo "$msgs $t0 $t1" | awk '{ printf "%.1f", $1 / ($3 - $2) }'
 }
 
+sysprof_start() { # ROW: perf -a during the first round's corpus row
+	SYSPERF_PID=
+	[ -n "${SYSPROFILE:-}" ] && [ "$r" = 1 ] && [ "$kind" = corpus ] || return 0
+	perf record -q -a -e cpu-clock -F 999 -g -o "$SYSPROFILE-$1.data" 2>/dev/null &
+	SYSPERF_PID=$!
+	sleep 0.5
+}
+sysprof_stop() {
+	[ -n "${SYSPERF_PID:-}" ] || return 0
+	kill -INT "$SYSPERF_PID"
+	wait "$SYSPERF_PID" || true
+}
+
 cpu() { awk '{ print $14 + $15 }' "/proc/$DOORMAN_PID/stat"; }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -89,7 +105,9 @@ for r in $(seq 1 "$runs"); do
 	for kind in source corpus; do
 		if [ $kind = source ]; then set -- -l 4096; else set -- -F "$signed"; fi
 		milter ""
+		sysprof_start alone
 		alone=$(row "$@")
+		sysprof_stop
 		milter "inet:127.0.0.1:$milter_port"
 		if [ -n "${PROFILE:-}" ] && [ "$r" = 1 ] && [ $kind = corpus ]; then
 			perf record -q -e cpu-clock -F 1999 -g -o "$PROFILE" -p "$DOORMAN_PID" 2>/dev/null &
@@ -97,7 +115,9 @@ for r in $(seq 1 "$runs"); do
 			sleep 0.5
 		fi
 		c0=$(cpu)
+		sysprof_start doorman
 		with=$(row "$@")
+		sysprof_stop
 		c1=$(cpu)
 		if [ -n "${PERF_PID:-}" ]; then
 			kill -INT "$PERF_PID"

@@ -604,6 +604,15 @@ config_policy_for(const struct config *c, const char *daemon_name)
 	return c->default_policy;
 }
 
+bool
+config_holds_until_rcpt(const struct config *c)
+{
+	for (size_t i = 0; i < c->npolicies; i++)
+		if (!c->policies[i].delay_reject && !c->policies[i].dryrun)
+			return false;
+	return true;
+}
+
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct config *current; /* guarded by current_lock */
 

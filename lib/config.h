@@ -172,6 +172,10 @@ void config_unref(struct config *c);
 
 /* config_policy_for - the policy whose listeners name daemon_name, else the default. */
 const struct policy *config_policy_for(const struct config *c, const char *daemon_name);
+/* config_holds_until_rcpt - every policy holds what the connect, HELO and
+ * MAIL checks find until RCPT (delay_reject or dry run): those steps never
+ * answer anything but "go on". */
+bool config_holds_until_rcpt(const struct config *c);
 
 /* The process-wide current snapshot. */
 struct config *config_current(void); /* returns a new reference */

@@ -2,13 +2,13 @@
  * session.h - the engine: one SMTP connection and its transactions
  *
  * The milter layer turns each callback into one call here and maps the
- * verdict it gets back into a milter return; nothing here knows libmilter,
+ * verdict it gets back into a milter return; nothing here knows the milter protocol,
  * so every decision can be driven from unit tests.
  *
  * Lifetimes: a struct conn lives from connect to close and pins the config
  * snapshot it started with; its struct msg is reset by session_mail() and
  * session_end_message(), so a second MAIL FROM on the same connection gets
- * every check again.  A conn is used by one callback at a time (libmilter
+ * every check again.  A conn is used by one callback at a time (milter/proto.c
  * serialises a connection's callbacks, though they may run on different
  * threads), so it needs no lock.
  *

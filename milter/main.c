@@ -11,17 +11,15 @@
  * invalid one is never run), bind the socket as the starting user,
  * detach (unless -f), write the pid file, then drop to milter.user before
  * any connection is served.  SIGUSR1 reloads the policy; a policy that does
- * not load leaves the running one in place.  libmilter owns SIGHUP, SIGTERM
- * and SIGINT (all three stop it).
+ * not load leaves the running one in place.  SIGHUP, SIGTERM and SIGINT
+ * stop it (proto_run() waits for them in the main thread).
  */
 #define _GNU_SOURCE /* pthread_setattr_default_np */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <libmilter/mfapi.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -110,8 +108,8 @@ warn_restart_only(const struct config *c)
 static struct dns *resolver; /* set before the reload thread starts */
 
 /*
- * Every thread started from here on (libmilter's, one per connection, and
- * libunbound's) gets a THREAD_STACK stack instead of glibc's 8 MB default.
+ * Every thread started from here on (proto.c's workers and libunbound's)
+ * gets a THREAD_STACK stack instead of glibc's 8 MB default.
  * glibc keeps the stacks of finished threads for new ones, up to 40 MB in
  * all: five 8 MB stacks, so each new connection mapped, faulted in and
  * unmapped a fresh stack, which profiled as a third of doorman's CPU under
@@ -256,31 +254,6 @@ daemonize(void)
 	return 0;
 }
 
-/*
- * set_nodelay - TCP_NODELAY on libmilter's listening socket.  Neither
- * Postfix nor libmilter sets it, and with few sessions Nagle plus delayed
- * ACKs stall every milter round trip by ~40 ms on loopback.  libmilter
- * does not hand out its socket, so find it: the only listening TCP socket
- * among our descriptors right after smfi_opensocket().  Linux gives each
- * accepted socket the option of its listener.
- */
-static void
-set_nodelay(void)
-{
-	for (int fd = 3; fd < 256; fd++) {
-		int on = 0, domain = 0, one = 1;
-		socklen_t len = sizeof(on), dlen = sizeof(domain);
-
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0 || !on)
-			continue;
-		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) < 0 ||
-		    (domain != AF_INET && domain != AF_INET6))
-			continue;
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
-			log_msg(LOG_WARNING, "TCP_NODELAY: %s", strerror(errno));
-	}
-}
-
 /* The process's one resolver, from the settings the process started with. */
 static struct dns *
 start_resolver(const struct config *cfg)
@@ -301,28 +274,28 @@ start_resolver(const struct config *cfg)
 	return d;
 }
 
-/* Bind, detach, write the pid file, drop privileges: in that order. */
+/* Bind, detach, write the pid file, drop privileges: in that order.
+ * Returns the listening socket. */
 static int
 serve_setup(const struct config *cfg, bool foreground)
 {
+	char why[256];
+	int fd;
+
 	umask(007); /* a unix socket: owner and group (the MTA's) only */
-	if (smfi_setconn(cfg->socket) != MI_SUCCESS || smfi_settimeout((int)cfg->timeout) != MI_SUCCESS ||
-	    milter_register() < 0) {
-		log_msg(LOG_ERR, "cannot set up libmilter for %s", cfg->socket);
+	if ((fd = proto_listen(cfg->socket, why, sizeof(why))) < 0) {
+		log_msg(LOG_ERR, "%s", why);
 		return -1;
 	}
-	if (smfi_opensocket(true) != MI_SUCCESS) {
-		log_msg(LOG_ERR, "cannot listen on %s", cfg->socket);
-		return -1;
-	}
-	set_nodelay();
 	if (!foreground && daemonize() < 0) {
 		log_msg(LOG_ERR, "cannot detach: %s", strerror(errno));
 		return -1;
 	}
-	if (write_pidfile(cfg->pidfile) < 0 || drop_privileges(cfg->user, cfg->socket) < 0)
+	if (write_pidfile(cfg->pidfile) < 0 || drop_privileges(cfg->user, cfg->socket) < 0) {
+		close(fd);
 		return -1;
-	return 0;
+	}
+	return fd;
 }
 
 int
@@ -332,9 +305,9 @@ main(int argc, char **argv)
 	struct config *cfg;
 	struct dns *dns;
 	pthread_t tid;
-	sigset_t set;
+	sigset_t set, stop;
 	char why[256];
-	int ch, rc;
+	int ch, rc, lfd;
 
 	while ((ch = getopt(argc, argv, "c:fnDVh")) != -1) {
 		switch (ch) {
@@ -385,21 +358,22 @@ main(int argc, char **argv)
 		log_open("doorman", false, log_facility_parse(cfg->log_facility));
 
 	first = cfg; /* main's reference, kept to the end */
-	if (serve_setup(cfg, foreground) < 0) {
+	if ((lfd = serve_setup(cfg, foreground)) < 0) {
 		config_unref(first);
 		return 1;
 	}
 	/*
 	 * Block the signals that threads sigwait() for before any thread
 	 * starts: SIGUSR1 for reload_thread, SIGHUP/SIGTERM/SIGINT for
-	 * libmilter's own signal thread.  A thread that left SIGTERM
-	 * unblocked would take it and die by its default action.
+	 * proto_run() in this thread.  A thread that left SIGTERM unblocked
+	 * would take it and die by its default action.
 	 */
-	sigemptyset(&set);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	set = stop;
 	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	set_thread_stacks();
 	signal(SIGPIPE, SIG_IGN);
@@ -428,7 +402,7 @@ main(int argc, char **argv)
 
 	log_msg(LOG_INFO, "doorman %s listening on %s, policy %s", DOORMAN_VERSION, cfg->socket,
 		config_path);
-	rc = smfi_main();
+	rc = proto_run(lfd, &milter_filter, (int)cfg->timeout, &stop);
 	log_msg(LOG_INFO, "doorman stopping");
 	log_dns_stats();
 	if (*first->pidfile)
@@ -437,5 +411,5 @@ main(int argc, char **argv)
 	config_unref(first);
 	auth_shutdown();
 	dns_free(dns);
-	return rc == MI_SUCCESS ? 0 : 1;
+	return rc == 0 ? 0 : 1;
 }

@@ -1,19 +1,22 @@
 /*
- * milter.c - libmilter callbacks (see milter.h)
+ * milter.c - the milter callbacks (see milter.h)
  *
- * Each connection's state is a struct mconn behind smfi_setpriv(): what
- * was negotiated (made in negotiate, the first callback) and the engine's
- * struct conn (from connect on).  libmilter runs a connection's callbacks
- * one at a time, maybe on different threads (Debian's libmilter has a
- * worker pool), so it needs no lock, and nothing here is thread-local.
- * Strings from libmilter (arguments, smfi_getsymval) are borrowed: the
- * engine copies what it keeps.
+ * Each connection's state is a struct mconn behind pctx_setpriv(): the
+ * engine's struct conn (from connect on) and the verdicts held for a step
+ * that can answer (below).  proto.c runs a connection's callbacks one at a
+ * time, maybe on different worker threads, so it needs no lock, and
+ * nothing here is thread-local.  Strings from proto.c (arguments,
+ * pctx_getsym) are borrowed: the engine copies what it keeps.
  *
  * Replies doorman never needs to give (header fields, end of header, body
  * chunks, DATA: they always go on) are negotiated away where the MTA
  * offers it (SMFIP_NR_*), as are unknown commands: fewer round trips per
- * message.  Such a callback answers SMFIS_NOREPLY; one that fails then
- * marks the connection, and the end of the message tempfails.
+ * message.  So are those of connect, HELO and MAIL when every policy of
+ * the running configuration holds its rejections until RCPT
+ * (delay_reject, or dry run: answers_late()).  A verdict that comes at a
+ * step with no reply all the same (an internal failure, or a reload to a
+ * policy that answers early) is held and given at the next step that has
+ * one, RCPT or the end of the message, as delay_reject would.
  *
  * Failure semantics: a callback that finds no connection state (the MTA
  * skipped connect, or it failed) answers tempfail with one log line, never
@@ -22,28 +25,24 @@
  */
 #include "milter.h"
 
-#include <arpa/inet.h>
-#include <libmilter/mfapi.h>
-#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "config.h"
 #include "log.h"
+#include "proto.h"
 #include "session.h"
 
-#define MILTER_NAME "doorman"
-
-static struct dns *milter_dns; /* set once before smfi_main(), then read-only */
+static struct dns *milter_dns; /* set once before proto_run(), then read-only */
 
 /* steps whose reply we do without when the MTA offers it */
 #define NR_STEPS (SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY | SMFIP_NR_DATA | SMFIP_NR_UNKN)
 
 struct mconn {
-	unsigned long proto;  /* the SMFIP_* flags agreed */
-	bool failed;          /* a no-reply callback failed: tempfail at EOM */
+	struct verdict held_conn; /* a connect or HELO verdict no reply carried */
+	struct verdict held_msg;  /* a sender or message-step verdict likewise */
 	struct conn *c;       /* from connect on */
 };
 
@@ -54,13 +53,13 @@ milter_set_dns(struct dns *d)
 }
 
 static struct mconn *
-mconn_of(SMFICTX *ctx)
+mconn_of(struct pctx *ctx)
 {
-	return smfi_getpriv(ctx);
+	return pctx_getpriv(ctx);
 }
 
 static struct conn *
-conn_of(SMFICTX *ctx, const char *stage)
+conn_of(struct pctx *ctx, const char *stage)
 {
 	struct mconn *m = mconn_of(ctx);
 
@@ -71,204 +70,222 @@ conn_of(SMFICTX *ctx, const char *stage)
 	return m->c;
 }
 
-/* go on: with no reply at all where that was agreed */
-static sfsistat
-go_on(SMFICTX *ctx, unsigned long step)
-{
-	struct mconn *m = mconn_of(ctx);
-
-	return m != NULL && (m->proto & step) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
-}
-
-/* a no-reply step that cannot go on: remembered for the end of message */
-static sfsistat
-fail_step(SMFICTX *ctx, unsigned long step)
-{
-	struct mconn *m = mconn_of(ctx);
-
-	if (m != NULL && (m->proto & step)) {
-		m->failed = true;
-		return SMFIS_NOREPLY;
-	}
-	return SMFIS_TEMPFAIL;
-}
-
 static bool
-leadspc(SMFICTX *ctx)
+leadspc(struct pctx *ctx)
 {
-	struct mconn *m = mconn_of(ctx);
-
-	return m != NULL && (m->proto & SMFIP_HDR_LEADSPC);
+	return pctx_protocol(ctx) & SMFIP_HDR_LEADSPC;
 }
 
 static void
-take_qid(SMFICTX *ctx, struct conn *c)
+take_qid(struct pctx *ctx, struct conn *c)
 {
-	session_set_qid(c, smfi_getsymval(ctx, "i"));
+	session_set_qid(c, pctx_getsym(ctx, "i"));
 }
 
 /*
  * milter_answer - the one place a verdict becomes a milter return.  A
- * reply goes with REJECT and TEMPFAIL only (libmilter drops a reply whose
- * first digit does not match); '%' is doubled because smfi_setreply()
- * treats the text as a format.
+ * reply goes with REJECT and TEMPFAIL only (proto.c drops a reply whose
+ * first digit does not match); '%' is doubled because Sendmail and Postfix
+ * take a milter's reply text as a format (Sendmail's convention).
  */
-static sfsistat
-milter_answer(SMFICTX *ctx, const struct verdict *v)
+static enum pstat
+milter_answer(struct pctx *ctx, const struct verdict *v)
 {
-	char text[REPLY_TEXT_MAX * 2 + 1], code[4];
+	char text[REPLY_TEXT_MAX * 2 + 1];
 	size_t j = 0;
 
 	if (v->action != ACTION_REJECT && v->action != ACTION_TEMPFAIL)
-		return SMFIS_CONTINUE;
+		return PS_CONTINUE;
 	for (const char *p = v->reply.text; *p && j + 2 < sizeof(text); p++) {
 		if (*p == '%')
 			text[j++] = '%';
 		text[j++] = *p;
 	}
 	text[j] = '\0';
-	snprintf(code, sizeof(code), "%03d", v->reply.code);
-	if (smfi_setreply(ctx, code, (char *)v->reply.ecode, text) != MI_SUCCESS)
-		log_msg(LOG_WARNING, "smfi_setreply failed for \"%s %s %s\"", code, v->reply.ecode, text);
-	return v->action == ACTION_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+	if (pctx_setreply(ctx, v->reply.code, v->reply.ecode, text) < 0)
+		log_msg(LOG_WARNING, "reply \"%03d %s %s\" not sendable: the MTA's own goes instead",
+			v->reply.code, v->reply.ecode, text);
+	return v->action == ACTION_REJECT ? PS_REJECT : PS_TEMPFAIL;
 }
 
-static sfsistat
-on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
-	     unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
-	     unsigned long *pf3)
+/* go on: with no reply at all where that was agreed */
+static enum pstat
+go_on(struct pctx *ctx, unsigned long step)
 {
-	struct mconn *m = calloc(1, sizeof(*m));
-
-	(void)f2;
-	(void)f3;
-	/* every stage, no actions beyond what we registered; header values as
-	 * they were sent, for DKIM's simple canonicalization; no replies we do
-	 * not need; no unknown commands (the MTA answers those itself) */
-	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_QUARANTINE);
-	*pf1 = f1 & (SMFIP_HDR_LEADSPC | NR_STEPS | SMFIP_NOUNKNOWN);
-	*pf2 = 0;
-	*pf3 = 0;
-	if (m == NULL || smfi_setpriv(ctx, m) != MI_SUCCESS) {
-		/* nothing to remember the options in: ask for none of them */
-		free(m);
-		*pf1 = 0;
-		return SMFIS_CONTINUE;
-	}
-	m->proto = *pf1;
-	return SMFIS_CONTINUE;
+	return pctx_protocol(ctx) & step ? PS_NOREPLY : PS_CONTINUE;
 }
 
-static sfsistat
-on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
+/* the verdict of STEP: answered, or held in HELD when STEP has no reply */
+static enum pstat
+answer_or_hold(struct pctx *ctx, struct verdict *held, const struct verdict *v,
+	       unsigned long step)
 {
-	char addr[INET6_ADDRSTRLEN] = "";
+	if (!(pctx_protocol(ctx) & step))
+		return milter_answer(ctx, v);
+	if ((v->action == ACTION_REJECT || v->action == ACTION_TEMPFAIL) &&
+	    held->action == ACTION_CONTINUE)
+		*held = *v;
+	return PS_NOREPLY;
+}
+
+/* a step that cannot go on (no state, no memory): tempfail, now or held */
+static enum pstat
+fail_step(struct pctx *ctx, unsigned long step, const char *why)
+{
+	static const struct reply r = { 451, "4.3.0", "Temporary failure, try again later", 0 };
+	struct mconn *m = mconn_of(ctx);
+	struct verdict v;
+
+	verdict_set_action(&v, "internal", ACTION_TEMPFAIL, &r, NULL, why);
+	if (m == NULL)
+		return pctx_protocol(ctx) & step ? PS_NOREPLY : milter_answer(ctx, &v);
+	return answer_or_hold(ctx, &m->held_msg, &v, step);
+}
+
+/* a held verdict, at a step that answers; PS_CONTINUE if none is held */
+static enum pstat
+give_held(struct pctx *ctx, struct conn *c, enum stage st)
+{
+	struct mconn *m = mconn_of(ctx);
+	const struct verdict *v = NULL;
+
+	if (m->held_conn.action != ACTION_CONTINUE)
+		v = &m->held_conn;
+	else if (m->held_msg.action != ACTION_CONTINUE)
+		v = &m->held_msg;
+	if (v == NULL)
+		return PS_CONTINUE;
+	if (strcmp(v->rule, "internal") == 0)
+		session_log(c, st, v, NULL); /* the others were logged where they fired */
+	return milter_answer(ctx, v);
+}
+
+/*
+ * answers_late - the options of a new connection beyond milter_filter's:
+ * no replies to connect, HELO and MAIL while every policy holds what those
+ * steps find until RCPT.
+ */
+static unsigned long
+answers_late(void)
+{
+	struct config *cfg = config_current();
+	unsigned long p = 0;
+
+	if (cfg != NULL && config_holds_until_rcpt(cfg))
+		p = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL;
+	if (cfg != NULL)
+		config_unref(cfg);
+	return p;
+}
+
+static enum pstat
+on_connect(struct pctx *ctx, const char *hostname, const char *addr)
+{
 	struct conn_info ci = { 0 };
 	struct verdict v;
 	struct config *cfg;
 	struct mconn *m;
 	struct conn *c;
 
-	if (sa != NULL && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, addr, sizeof(addr));
-	else if (sa != NULL && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, addr, sizeof(addr));
 	ci.hostname = hostname;
 	ci.dns = milter_dns;
-	ci.addr = addr[0] ? addr : NULL;
-	ci.daemon_name = smfi_getsymval(ctx, "{daemon_name}");
-	ci.daemon_addr = smfi_getsymval(ctx, "{daemon_addr}");
+	ci.addr = addr;
+	ci.daemon_name = pctx_getsym(ctx, "{daemon_name}");
+	ci.daemon_addr = pctx_getsym(ctx, "{daemon_addr}");
 	if (ci.daemon_addr == NULL)
-		ci.daemon_addr = smfi_getsymval(ctx, "{if_addr}");
+		ci.daemon_addr = pctx_getsym(ctx, "{if_addr}");
 	if ((cfg = config_current()) == NULL) {
 		log_msg(LOG_ERR, "stage=connect action=tempfail reason=\"no policy loaded\"");
-		return SMFIS_TEMPFAIL;
+		return PS_TEMPFAIL;
 	}
 	if ((m = mconn_of(ctx)) == NULL) {
-		/* no negotiate callback (an old MTA): nothing agreed */
-		if ((m = calloc(1, sizeof(*m))) == NULL || smfi_setpriv(ctx, m) != MI_SUCCESS) {
-			free(m);
+		if ((m = calloc(1, sizeof(*m))) == NULL) {
 			config_unref(cfg);
 			log_msg(LOG_ERR, "stage=connect action=tempfail reason=\"no memory for the connection\"");
-			return SMFIS_TEMPFAIL;
+			return PS_TEMPFAIL;
 		}
+		pctx_setpriv(ctx, m);
 	}
 	conn_free(m->c); /* a second connect on the same context: start over */
+	memset(&m->held_conn, 0, sizeof(m->held_conn));
+	memset(&m->held_msg, 0, sizeof(m->held_msg));
 	c = m->c = conn_new(cfg, &ci);
 	take_qid(ctx, c);
 	session_connect(c, &v);
-	return milter_answer(ctx, &v);
+	return answer_or_hold(ctx, &m->held_conn, &v, SMFIP_NR_CONN);
 }
 
-static sfsistat
-on_helo(SMFICTX *ctx, char *helo)
+static enum pstat
+on_helo(struct pctx *ctx, const char *helo)
 {
 	struct conn *c = conn_of(ctx, "helo");
 	struct verdict v;
 
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return fail_step(ctx, SMFIP_NR_HELO, "no connection state");
 	session_helo(c, helo, &v);
-	return milter_answer(ctx, &v);
+	return answer_or_hold(ctx, &mconn_of(ctx)->held_conn, &v, SMFIP_NR_HELO);
 }
 
-static sfsistat
-on_envfrom(SMFICTX *ctx, char **argv)
+static enum pstat
+on_envfrom(struct pctx *ctx, char **argv, int argc)
 {
 	struct conn *c = conn_of(ctx, "mail");
 	struct verdict v;
+	struct mconn *m;
 
+	(void)argc;
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return fail_step(ctx, SMFIP_NR_MAIL, "no connection state");
+	m = mconn_of(ctx);
+	memset(&m->held_msg, 0, sizeof(m->held_msg)); /* a new transaction */
 	take_qid(ctx, c);
-	session_mail(c, argv[0], smfi_getsymval(ctx, "{auth_authen}"), &v);
-	return milter_answer(ctx, &v);
+	session_mail(c, argv[0], pctx_getsym(ctx, "{auth_authen}"), &v);
+	return answer_or_hold(ctx, &m->held_msg, &v, SMFIP_NR_MAIL);
 }
 
-static sfsistat
-on_envrcpt(SMFICTX *ctx, char **argv)
+static enum pstat
+on_envrcpt(struct pctx *ctx, char **argv, int argc)
 {
 	struct conn *c = conn_of(ctx, "rcpt");
 	struct verdict v;
 
+	enum pstat held;
+
+	(void)argc;
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return PS_TEMPFAIL;
 	take_qid(ctx, c);
+	if ((held = give_held(ctx, c, STAGE_RCPT)) != PS_CONTINUE)
+		return held;
 	session_rcpt(c, argv[0], &v);
 	return milter_answer(ctx, &v);
 }
 
-static sfsistat
-on_data(SMFICTX *ctx)
+static enum pstat
+on_data(struct pctx *ctx)
 {
 	struct conn *c = conn_of(ctx, "data");
 
 	if (c == NULL)
-		return fail_step(ctx, SMFIP_NR_DATA);
+		return fail_step(ctx, SMFIP_NR_DATA, "no connection state");
 	take_qid(ctx, c);
 	return go_on(ctx, SMFIP_NR_DATA);
 }
 
-static sfsistat
-on_unknown(SMFICTX *ctx, const char *cmd)
-{
-	(void)cmd;
-	return go_on(ctx, SMFIP_NR_UNKN); /* the MTA answers unknown commands itself */
-}
-
-static sfsistat
-on_header(SMFICTX *ctx, char *name, char *value)
+static enum pstat
+on_header(struct pctx *ctx, const char *name, const char *value)
 {
 	struct conn *c = conn_of(ctx, "header");
-	char *v = value;
+	char *v = (char *)value;
 
 	if (c == NULL)
-		return fail_step(ctx, SMFIP_NR_HDR);
+		return fail_step(ctx, SMFIP_NR_HDR, "no connection state");
 	if (!leadspc(ctx) && value != NULL) {
 		/* the MTA dropped the one space after the colon */
 		size_t n = strlen(value);
 		if ((v = malloc(n + 2)) == NULL)
-			return fail_step(ctx, SMFIP_NR_HDR);
+			return fail_step(ctx, SMFIP_NR_HDR, "no memory for a header field");
 		v[0] = ' ';
 		memcpy(v + 1, value, n + 1);
 	}
@@ -278,24 +295,24 @@ on_header(SMFICTX *ctx, char *name, char *value)
 	return go_on(ctx, SMFIP_NR_HDR);
 }
 
-static sfsistat
-on_eoh(SMFICTX *ctx)
+static enum pstat
+on_eoh(struct pctx *ctx)
 {
 	struct conn *c = conn_of(ctx, "eoh");
 
 	if (c == NULL)
-		return fail_step(ctx, SMFIP_NR_EOH);
+		return fail_step(ctx, SMFIP_NR_EOH, "no connection state");
 	session_eoh(c);
 	return go_on(ctx, SMFIP_NR_EOH);
 }
 
-static sfsistat
-on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+static enum pstat
+on_body(struct pctx *ctx, const unsigned char *chunk, size_t len)
 {
 	struct conn *c = conn_of(ctx, "body");
 
 	if (c == NULL)
-		return fail_step(ctx, SMFIP_NR_BODY);
+		return fail_step(ctx, SMFIP_NR_BODY, "no connection state");
 	session_body(c, chunk, len);
 	return go_on(ctx, SMFIP_NR_BODY);
 }
@@ -303,7 +320,7 @@ on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 /* A field we add: with SMFIP_HDR_LEADSPC the MTA takes the value as it is,
  * so it needs the space after the colon itself. */
 static int
-add_field(SMFICTX *ctx, bool insert, const char *name, const char *value)
+add_field(struct pctx *ctx, bool insert, const char *name, const char *value)
 {
 	char *v = (char *)value;
 	int rc;
@@ -311,10 +328,10 @@ add_field(SMFICTX *ctx, bool insert, const char *name, const char *value)
 	if (leadspc(ctx)) {
 		size_t n = strlen(value) + 2;
 		if ((v = malloc(n)) == NULL)
-			return MI_FAILURE;
+			return -1;
 		snprintf(v, n, " %s", value);
 	}
-	rc = insert ? smfi_insheader(ctx, 0, (char *)name, v) : smfi_addheader(ctx, (char *)name, v);
+	rc = insert ? pctx_insheader(ctx, 0, name, v) : pctx_addheader(ctx, name, v);
 	if (v != value)
 		free(v);
 	return rc;
@@ -323,22 +340,21 @@ add_field(SMFICTX *ctx, bool insert, const char *name, const char *value)
 /* the header edits of an accepted message; a failed edit is a tempfail,
  * never a message passed with a forged field left in */
 static int
-apply_edits(SMFICTX *ctx, const struct eom_edits *e)
+apply_edits(struct pctx *ctx, const struct eom_edits *e)
 {
 	/* from the last, so no deletion moves an index still to come */
 	for (size_t i = e->nar_delete; i-- > 0;)
-		if (smfi_chgheader(ctx, "Authentication-Results", (int)e->ar_delete[i], NULL) !=
-		    MI_SUCCESS)
+		if (pctx_chgheader(ctx, "Authentication-Results", (int)e->ar_delete[i], NULL) < 0)
 			return -1;
 	if (e->received_spf != NULL &&
-	    add_field(ctx, true, "Received-SPF", e->received_spf) != MI_SUCCESS)
+	    add_field(ctx, true, "Received-SPF", e->received_spf) < 0)
 		return -1;
 	if (e->authres != NULL &&
-	    add_field(ctx, true, "Authentication-Results", e->authres) != MI_SUCCESS)
+	    add_field(ctx, true, "Authentication-Results", e->authres) < 0)
 		return -1;
-	if (e->tag != NULL && add_field(ctx, false, TAG_HEADER, e->tag) != MI_SUCCESS)
+	if (e->tag != NULL && add_field(ctx, false, TAG_HEADER, e->tag) < 0)
 		return -1;
-	if (e->quarantine[0] != '\0' && smfi_quarantine(ctx, (char *)e->quarantine) != MI_SUCCESS)
+	if (e->quarantine[0] != '\0' && pctx_quarantine(ctx, e->quarantine) < 0)
 		return -1;
 	return 0;
 }
@@ -347,32 +363,26 @@ apply_edits(SMFICTX *ctx, const struct eom_edits *e)
 static int
 edit_rcpt(void *ctx, const char *addr, bool add)
 {
-	int rc = add ? smfi_addrcpt(ctx, (char *)addr) : smfi_delrcpt(ctx, (char *)addr);
-
-	return rc == MI_SUCCESS ? 0 : -1;
+	return add ? pctx_addrcpt(ctx, addr) : pctx_delrcpt(ctx, addr);
 }
 
-static sfsistat
-on_eom(SMFICTX *ctx)
+static enum pstat
+on_eom(struct pctx *ctx)
 {
 	struct conn *c = conn_of(ctx, "eom");
 	struct mconn *m = mconn_of(ctx);
 	struct eom_edits e;
 	struct verdict v;
-	sfsistat ret;
+	enum pstat ret;
 
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return PS_TEMPFAIL;
 	take_qid(ctx, c);
-	if (m->failed) {
-		/* a header, body or DATA step failed where no reply was possible */
-		static const struct reply r = { 451, "4.3.0", "Temporary failure, try again later", 0 };
-		m->failed = false;
-		verdict_set_action(&v, "internal", ACTION_TEMPFAIL, &r, NULL,
-				   "a message step failed (out of memory)");
-		session_log(c, STAGE_EOM, &v, NULL);
+	if ((ret = give_held(ctx, c, STAGE_EOM)) != PS_CONTINUE) {
+		/* a step with no reply failed, or its verdict waited for one */
+		memset(&m->held_msg, 0, sizeof(m->held_msg));
 		session_end_message(c);
-		return milter_answer(ctx, &v);
+		return ret;
 	}
 	session_eom(c, &v, &e);
 	if (v.action == ACTION_CONTINUE && apply_edits(ctx, &e) < 0) {
@@ -389,20 +399,19 @@ on_eom(SMFICTX *ctx)
 	return ret;
 }
 
-static sfsistat
-on_abort(SMFICTX *ctx)
+static void
+on_abort(struct pctx *ctx)
 {
 	struct mconn *m = mconn_of(ctx);
 
 	if (m != NULL && m->c != NULL) {
-		m->failed = false;
+		memset(&m->held_msg, 0, sizeof(m->held_msg));
 		session_end_message(m->c);
 	}
-	return SMFIS_CONTINUE;
 }
 
-static sfsistat
-on_close(SMFICTX *ctx)
+static void
+on_close(struct pctx *ctx)
 {
 	struct mconn *m = mconn_of(ctx);
 
@@ -410,33 +419,26 @@ on_close(SMFICTX *ctx)
 	if (m != NULL) {
 		conn_free(m->c);
 		free(m);
-		smfi_setpriv(ctx, NULL);
+		pctx_setpriv(ctx, NULL);
 	}
-	return SMFIS_CONTINUE;
 }
 
-int
-milter_register(void)
-{
-	struct smfiDesc desc = {
-		.xxfi_name = MILTER_NAME,
-		.xxfi_version = SMFI_VERSION,
-		.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT |
-			      SMFIF_QUARANTINE,
-		.xxfi_connect = on_connect,
-		.xxfi_helo = on_helo,
-		.xxfi_envfrom = on_envfrom,
-		.xxfi_envrcpt = on_envrcpt,
-		.xxfi_header = on_header,
-		.xxfi_eoh = on_eoh,
-		.xxfi_body = on_body,
-		.xxfi_eom = on_eom,
-		.xxfi_abort = on_abort,
-		.xxfi_close = on_close,
-		.xxfi_unknown = on_unknown,
-		.xxfi_data = on_data,
-		.xxfi_negotiate = on_negotiate,
-	};
-
-	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;
-}
+const struct pfilter milter_filter = {
+	.actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_QUARANTINE,
+	/* header values as they were sent, for DKIM's simple canonicalization;
+	 * no replies we do not need; no unknown commands (the MTA answers
+	 * those itself) */
+	.protocol = SMFIP_HDR_LEADSPC | NR_STEPS | SMFIP_NOUNKNOWN,
+	.more_protocol = answers_late,
+	.connect = on_connect,
+	.helo = on_helo,
+	.mail = on_envfrom,
+	.rcpt = on_envrcpt,
+	.data = on_data,
+	.header = on_header,
+	.eoh = on_eoh,
+	.body = on_body,
+	.eom = on_eom,
+	.abort = on_abort,
+	.close = on_close,
+};

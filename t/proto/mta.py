@@ -1,0 +1,334 @@
+#!/usr/bin/python3
+"""mta.py PORT LOG [hostile|idle|late] - the MTA's end of the milter protocol, raw.
+
+Speaks to doorman (milter/proto.c) byte by byte as Postfix does, and as no
+MTA should: what doorman answers to each packet is checked, and after every
+malformed or hostile input a normal session must still get its normal
+answers.  Prints "ok - ..." / "not ok - ..." lines; exits 1 on any failure.
+Python's standard library only.  Every loop is bounded; every socket has a
+timeout.
+"""
+import random
+import socket
+import struct
+import sys
+import time
+
+PORT = int(sys.argv[1])
+LOG = sys.argv[2]
+MODE = sys.argv[3] if len(sys.argv) > 3 else "hostile"
+failed = 0
+
+# protocol values (the milter protocol, version 6)
+ALL_ACTIONS = 0x1FF
+NR_HDR, NOUNKNOWN, NR_DATA, NR_EOH, NR_BODY, LEADSPC = 0x80, 0x100, 0x10000, 0x40000, 0x80000, 0x100000
+NR_CONN, NR_HELO, NR_MAIL = 0x1000, 0x2000, 0x4000
+ALL_PROTO = 0x1FFFFF
+
+
+def check(name, cond):
+    global failed
+    if cond:
+        print("ok - " + name)
+    else:
+        failed += 1
+        print("not ok - " + name)
+
+
+def pkt(cmd, data=b""):
+    return struct.pack(">I", len(data) + 1) + cmd + data
+
+
+def z(*parts):
+    return b"".join(p.encode() + b"\0" for p in parts)
+
+
+class Conn:
+    def __init__(self, timeout=5.0):
+        self.s = socket.create_connection(("127.0.0.1", PORT), timeout=timeout)
+        self.buf = b""
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def read(self):
+        """one packet (cmd, data), or None at the end of the stream"""
+        while True:
+            if len(self.buf) >= 4:
+                n = struct.unpack(">I", self.buf[:4])[0]
+                if len(self.buf) >= 4 + n:
+                    p = self.buf[4:4 + n]
+                    self.buf = self.buf[4 + n:]
+                    return p[:1], p[1:]
+            chunk = self.s.recv(65536)
+            if not chunk:
+                return None
+            self.buf += chunk
+
+    def closed(self):
+        """the peer ended the stream (within the socket's timeout)"""
+        try:
+            while True:
+                chunk = self.s.recv(65536)
+                if not chunk:
+                    return True
+        except (socket.timeout, ConnectionResetError):
+            return False
+
+    def negotiate(self, actions=ALL_ACTIONS, proto=ALL_PROTO):
+        self.send(pkt(b"O", struct.pack(">III", 6, actions, proto)))
+        cmd, data = self.read()
+        return cmd, struct.unpack(">III", data[:12])
+
+    def close(self):
+        self.s.close()
+
+
+def session(conn, qid="Q1", client="192.0.2.7", rcpt="<u@example.org>"):
+    """a whole message; returns the answers to connect, helo, mail, rcpt, eom
+    (eom: the list of packets up to the final one); a step whose reply was
+    negotiated away counts as (b"c", b"")"""
+    _, (_, _, proto) = conn.negotiate()
+    ans = []
+
+    def step(data, nr):
+        conn.send(data)
+        ans.append((b"c", b"") if proto & nr else conn.read())
+    step(pkt(b"D", b"C" + z("{daemon_name}", "MTA", "j", "mx.example.org")) +
+         pkt(b"C", z("client.example.net") + b"4" + struct.pack(">H", 4567) + z(client)), NR_CONN)
+    step(pkt(b"H", z("client.example.net")), NR_HELO)
+    step(pkt(b"D", b"M" + z("i", qid)) + pkt(b"M", z("<s@example.net>", "SIZE=100")), NR_MAIL)
+    conn.send(pkt(b"R", z(rcpt)))
+    ans.append(conn.read())
+    # DATA, the header, the body and the end: one write, as no-reply steps allow
+    conn.send(pkt(b"T") + pkt(b"L", z("From", " s@example.net")) +
+              pkt(b"L", z("Subject", " hello")) + pkt(b"N") + pkt(b"B", b"body\r\n") +
+              pkt(b"E"))
+    eom = []
+    for _ in range(20):
+        p = conn.read()
+        eom.append(p)
+        if p is None or p[0] in (b"c", b"a", b"r", b"t", b"y", b"d"):
+            break
+    ans.append(eom)
+    conn.send(pkt(b"Q"))
+    return ans
+
+
+def normal(name):
+    c = Conn()
+    try:
+        a = session(c, qid="N" + str(random.randrange(10**6)))
+        good = (a[0] == (b"c", b"") and a[1] == (b"c", b"") and a[2] == (b"c", b"") and
+                a[3] == (b"c", b"") and a[4][-1] == (b"c", b""))
+        if not good:
+            print("# got", a)
+    except (OSError, TypeError):
+        good = False
+    c.close()
+    check(name, good)
+
+
+def log_text():
+    with open(LOG, errors="replace") as f:
+        return f.read()
+
+
+def wait_log(needle, secs=5):
+    for _ in range(secs * 20):
+        if needle in log_text():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def hostile():
+    # negotiation: only what was offered is taken
+    c = Conn()
+    cmd, (ver, act, proto) = c.negotiate()
+    check("negotiation answers version 6", cmd == b"O" and ver == 6)
+    check("asks for no replies to header, EOH, body, DATA when offered",
+          proto & (NR_HDR | NR_EOH | NR_BODY | NR_DATA | NOUNKNOWN | LEADSPC) ==
+          NR_HDR | NR_EOH | NR_BODY | NR_DATA | NOUNKNOWN | LEADSPC)
+    check("asks for header, recipient and quarantine actions", act == 0x01 | 0x04 | 0x08 | 0x10 | 0x20)
+    check("answers connect, HELO and MAIL while a policy rejects early",
+          proto & (NR_CONN | NR_HELO | NR_MAIL) == 0)
+    c.close()
+    c = Conn()
+    cmd, (ver, act, proto) = c.negotiate(actions=0x01, proto=0)
+    check("takes nothing the MTA did not offer", act == 0x01 and proto == 0)
+    # without NR_HDR every header field is answered
+    c.send(pkt(b"C", z("h") + b"4" + struct.pack(">H", 1) + z("192.0.2.7")))
+    c.read()
+    c.send(pkt(b"H", z("client.example.net")))
+    c.read()
+    c.send(pkt(b"M", z("<s@example.net>")))
+    c.read()
+    c.send(pkt(b"R", z("<u@example.org>")))
+    c.read()
+    c.send(pkt(b"T"))
+    check("DATA is answered when no-reply was not agreed", c.read() == (b"c", b""))
+    c.send(pkt(b"L", z("Subject", "x")))
+    check("a header field is answered when no-reply was not agreed", c.read() == (b"c", b""))
+    c.close()
+
+    # a normal message, and a rejected recipient with its reply
+    c = Conn()
+    a = session(c, rcpt="<u@remote.example>")
+    check("a relay attempt gets the policy's reply as 'y'",
+          a[3][0] == b"y" and a[3][1] == b"554 5.7.1 <u@remote.example>: mt: relay denied\0")
+    c.close()
+    normal("a normal message is accepted")
+    c = Conn()
+    session(c, qid="QIDBRACE")
+    c.close()
+    check("the queue id macro is read", wait_log("QIDBRACE"))
+
+    # malformed packets: the connection is closed, with a log line
+    cases = [
+        ("a zero length", struct.pack(">I", 0), "packet of 0 bytes"),
+        ("a length over the limit", struct.pack(">I", 0x7FFFFFFF) + b"C", "packet of 2147483647 bytes"),
+        ("an unknown command", pkt(b"Z", b"junk"), "unknown command 0x5a"),
+        ("MAIL without a NUL", pkt(b"M", b"<s@example.net>"), "malformed 'M' command"),
+        ("a header with no value", pkt(b"L", z("Subject")), "malformed 'L' command"),
+        ("a connect with no family", pkt(b"C", b"host"), "connect command too short"),
+        ("a short negotiation", pkt(b"O", b"\0\0\0\6"), "option negotiation of 4 bytes"),
+    ]
+    for name, data, logline in cases:
+        c = Conn()
+        if not name.startswith("a short negotiation"):
+            c.negotiate()
+        c.send(data)
+        check(name + " closes the connection", c.closed())
+        check(name + " is logged", wait_log(logline))
+        c.close()
+    normal("still serving after malformed packets")
+
+    # out of order, and odd but well-formed input: answered, never a crash
+    c = Conn()
+    c.negotiate()
+    c.send(pkt(b"R", z("<u@example.org>")))
+    r = c.read()
+    check("RCPT before connect is tempfailed", r is not None and r[0] in (b"t", b"y"))
+    c.send(pkt(b"E"))
+    r = c.read()
+    check("end of message before anything is tempfailed", r is not None and r[0] in (b"t", b"y"))
+    c.send(pkt(b"C", z("h") + b"6" + struct.pack(">H", 1) + z("IPv6:not-an-address")))
+    r = c.read()
+    check("a connect with a bad address is answered", r is not None)
+    c.send(pkt(b"C", z("h") + b"4" + struct.pack(">H", 1) + z("192.0.2.9")))
+    r = c.read()
+    check("a second connect on one connection is answered", r is not None)
+    c.send(pkt(b"D", b"M") + pkt(b"D", b"X" + b"a" * 100) + pkt(b"D", b"M" + b"unterminated"))
+    c.send(pkt(b"M", z("<s@example.net>", *["A=%d" % i for i in range(500)])))
+    r = c.read()
+    check("MAIL with 500 arguments is answered", r is not None)
+    c.send(pkt(b"B", b"x" * (1024 * 1024)))  # one 1 MB chunk, no reply (NR_BODY)
+    c.send(pkt(b"A") + pkt(b"K") + pkt(b"C", z("h") + b"4" + struct.pack(">H", 1) + z("192.0.2.7")))
+    r = c.read()
+    check("abort, then a new connection on the same socket", r == (b"c", b""))
+    c.close()
+    normal("still serving after out-of-order input")
+
+    # random packets (seeded: a failure can be replayed)
+    rnd = random.Random(20261122)
+    cmds = b"OCHMRTLNBEAKQDU"
+    for i in range(300):
+        c = Conn(timeout=2.0)
+        try:
+            if rnd.random() < 0.8:
+                c.negotiate()
+            data = b""
+            for _ in range(rnd.randrange(1, 12)):
+                body = bytes(rnd.randrange(256) for _ in range(rnd.randrange(0, 80)))
+                if rnd.random() < 0.5:
+                    body = b"\0".join(body.split(b"\0")[:3]) + b"\0"
+                data += pkt(bytes([rnd.choice(cmds)]), body)
+            if rnd.random() < 0.2:
+                data = data[:rnd.randrange(len(data))]
+            c.send(data)
+            c.s.settimeout(0.2)
+            try:
+                while c.s.recv(65536):
+                    pass
+            except (socket.timeout, OSError):
+                pass
+        except OSError:
+            pass
+        c.close()
+    normal("still serving after 300 connections of random packets")
+
+    # many at once
+    conns = [Conn() for _ in range(300)]
+    for c in conns:
+        c.negotiate()
+        c.send(pkt(b"C", z("h") + b"4" + struct.pack(">H", 1) + z("192.0.2.7")))
+    answers = [c.read() for c in conns]
+    for c in conns:
+        c.close()
+    check("300 connections open at once are all answered", all(a == (b"c", b"") for a in answers))
+    normal("still serving after 300 connections at once")
+
+
+def idle():
+    c = Conn(timeout=6.0)
+    c.negotiate()
+    t0 = time.time()
+    closed = c.closed()
+    took = time.time() - t0
+    check("an idle connection is closed after milter.timeout (took %.1f s)" % took,
+          closed and 0.9 <= took <= 4.0)
+    check("and that is logged", wait_log("no command from the MTA for 1 s"))
+    c.close()
+    normal("a new connection is served after it")
+
+
+def late():
+    """every policy holds its rejections until RCPT: connect, HELO and MAIL
+    go unanswered, and what they find is given at RCPT"""
+    c = Conn()
+    cmd, (ver, act, proto) = c.negotiate()
+    check("no replies to connect, HELO and MAIL when every policy delays",
+          proto & (NR_CONN | NR_HELO | NR_MAIL) == NR_CONN | NR_HELO | NR_MAIL)
+    c.close()
+    c = Conn()
+    c.negotiate(proto=ALL_PROTO & ~(NR_CONN | NR_HELO | NR_MAIL))
+    c.send(pkt(b"C", z("h") + b"4" + struct.pack(">H", 1) + z("192.0.2.7")))
+    check("but only where the MTA offers it", c.read() == (b"c", b""))
+    c.close()
+    # a blocked client: nothing until RCPT, then the client rule's reply
+    c = Conn(timeout=2.0)
+    c.negotiate()
+    c.send(pkt(b"C", z("h") + b"4" + struct.pack(">H", 1) + z("192.0.2.66")) +
+           pkt(b"H", z("client.example.net")) + pkt(b"M", z("<s@example.net>")))
+    try:
+        early = c.s.recv(100)
+    except socket.timeout:
+        early = b""
+    check("connect, HELO and MAIL get no answer", early == b"")
+    c.send(pkt(b"R", z("<u@example.org>")))
+    r = c.read()
+    check("the held client rejection is given at RCPT",
+          r == (b"y", b"554 5.7.1 <u@example.org>: mt: client blocked\0") or
+          (r is not None and r[0] == b"y" and r[1].startswith(b"554 5.7.1") and b"client blocked" in r[1]))
+    c.close()
+    # no connection state at all (connect never came): tempfail at RCPT
+    c = Conn()
+    c.negotiate()
+    c.send(pkt(b"H", z("client.example.net")) + pkt(b"M", z("<s@example.net>")) +
+           pkt(b"R", z("<u@example.org>")))
+    r = c.read()
+    check("RCPT without a connect is tempfailed", r is not None and r[0] in (b"t", b"y") and
+          (r[0] == b"t" or r[1].startswith(b"4")))
+    c.close()
+    normal("a normal message is accepted with no replies before RCPT")
+
+
+if MODE == "idle":
+    idle()
+elif MODE == "late":
+    late()
+else:
+    hostile()
+print("# all checks run")
+sys.exit(1 if failed else 0)
