@@ -17,6 +17,11 @@
 # the policy's trusted networks are emptied for it, and SPF is libspf2's
 # pass for loopback without DNS; DNSBL, FCrDNS, RHSBL, the sender domain,
 # DKIM, DMARC and the recipient list run as for any client.
+# FLOOR=1 adds a row with a second doorman running a policy that checks
+# nothing but relaying and adds no header: what the milter protocol itself
+# costs Postfix, the floor under any milter's ratio.
+# SOCKET=unix (the default, as doorman(8) recommends) has Postfix reach
+# doorman on a unix socket; SOCKET=inet on TCP loopback.
 # PROFILE=FILE records doorman's CPU profile (perf) of the first corpus row.
 # SYSPROFILE=PREFIX records the whole machine (perf -a) during the first
 # round's corpus rows, alone and with doorman, as PREFIX-alone.data and
@@ -39,6 +44,7 @@ chmod 755 "$work"
 cleanup() {
 	postfix_stop
 	stop_doorman
+	stop_bg "${FLOOR_PID:-}"
 	stop_bg "${SINK_PID:-}"
 	nsd_stop
 	rm -rf "$work"
@@ -50,7 +56,39 @@ mkdir -p "$work/policy"
 shipped_policy "$work/policy" inbound-mx.conf $milter_port $dns_port
 sed -i -e 's/^\([[:space:]]*accepts = \)true;/\1false;/' \
 	-e 's|^\([[:space:]]*trusted = \)\[.*|\1[ ];|' "$work/policy/doorman.conf"
-start_doorman "$build/milter/doorman" "$work/policy/doorman.conf" "$work/doorman.log" $milter_port
+socket=${SOCKET:-unix}
+case $socket in
+unix)
+	# doorman runs as the MTA's user here so that smtpd may open its socket
+	# (a postmaster adds postfix to doorman's group instead: doorman(8))
+	sed -i -e "s|\"inet:$milter_port@127.0.0.1\"|\"unix:$work/doorman.sock\"|" \
+		-e 's|^\([[:space:]]*user = \)"doorman";|\1"postfix";|' "$work/policy/doorman.conf"
+	"$build/milter/doorman" -n -c "$work/policy/doorman.conf" || die "doorman -n refused the policy"
+	"$build/milter/doorman" -f -c "$work/policy/doorman.conf" 2>"$work/doorman.log" &
+	DOORMAN_PID=$!
+	for _ in $(seq 1 100); do [ -S "$work/doorman.sock" ] && break; sleep 0.1; done
+	[ -S "$work/doorman.sock" ] || die "doorman did not make $work/doorman.sock"
+	milter_spec="unix:$work/doorman.sock"
+	;;
+inet)
+	start_doorman "$build/milter/doorman" "$work/policy/doorman.conf" "$work/doorman.log" $milter_port
+	milter_spec="inet:127.0.0.1:$milter_port"
+	;;
+*) die "SOCKET is unix or inet" ;;
+esac
+if [ "${FLOOR:-0}" = 1 ]; then
+	[ "$socket" = unix ] || die "FLOOR=1 needs SOCKET=unix"
+	cat >"$work/floor.conf" <<CONF
+milter: { socket = "unix:$work/floor.sock"; user = "postfix"; pidfile = ""; };
+log: { accepts = false; };
+domains: { local = [ "example.org" ]; };
+policies: { floor: { }; };
+CONF
+	"$build/milter/doorman" -f -c "$work/floor.conf" 2>"$work/floor.log" &
+	FLOOR_PID=$!
+	for _ in $(seq 1 100); do [ -S "$work/floor.sock" ] && break; sleep 0.1; done
+	[ -S "$work/floor.sock" ] || die "the floor doorman did not make $work/floor.sock"
+fi
 smtp-sink -u postfix "127.0.0.1:$sink_port" 256 &
 SINK_PID=$!
 wait_port 127.0.0.1 $sink_port 10 || die "smtp-sink did not listen"
@@ -95,10 +133,15 @@ sysprof_stop() {
 
 cpu() { awk '{ print $14 + $15 }' "/proc/$DOORMAN_PID/stat"; }
 
+floor_col() { # ALONE FLOOR: the floor row's columns, if it ran
+	[ -n "$2" ] || return 0
+	printf '   floor %8s msg/s   ratio %.2f' "$2" "$(awk -v a="$1" -v b="$2" 'BEGIN { print b / a }')"
+}
+
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-echo "Postfix alone vs Postfix + doorman (shipped inbound-MX policy), $msgs messages, $sessions sessions"
-milter "inet:127.0.0.1:$milter_port"
+echo "Postfix alone vs Postfix + doorman (shipped inbound-MX policy, $socket socket), $msgs messages, $sessions sessions"
+milter "$milter_spec"
 row -l 4096 >/dev/null # warm-up: doorman's resolver cache
 : >"$work/results"
 for r in $(seq 1 "$runs"); do
@@ -108,7 +151,7 @@ for r in $(seq 1 "$runs"); do
 		sysprof_start alone
 		alone=$(row "$@")
 		sysprof_stop
-		milter "inet:127.0.0.1:$milter_port"
+		milter "$milter_spec"
 		if [ -n "${PROFILE:-}" ] && [ "$r" = 1 ] && [ $kind = corpus ]; then
 			perf record -q -e cpu-clock -F 1999 -g -o "$PROFILE" -p "$DOORMAN_PID" 2>/dev/null &
 			PERF_PID=$!
@@ -124,19 +167,27 @@ for r in $(seq 1 "$runs"); do
 			wait "$PERF_PID" || true
 			PERF_PID=
 		fi
+		floor=
+		if [ -n "${FLOOR_PID:-}" ]; then
+			milter "unix:$work/floor.sock"
+			floor=$(row "$@")
+		fi
 		cpu_k=$(awk -v a="$c0" -v b="$c1" -v n="$msgs" -v hz="$(getconf CLK_TCK)" \
 			'BEGIN { printf "%.3f", (b - a) / hz * 1000 / n }')
-		printf 'run %d %-7s alone %8s msg/s   doorman %8s msg/s   ratio %.2f   doorman CPU %s s/1000 msgs\n' \
-			"$r" "$kind" "$alone" "$with" "$(awk -v a="$alone" -v b="$with" 'BEGIN { print b / a }')" "$cpu_k"
-		echo "$kind $alone $with $cpu_k" >>"$work/results"
+		printf 'run %d %-7s alone %8s msg/s   doorman %8s msg/s   ratio %.2f   doorman CPU %s s/1000 msgs%s\n' \
+			"$r" "$kind" "$alone" "$with" "$(awk -v a="$alone" -v b="$with" 'BEGIN { print b / a }')" "$cpu_k" \
+			"$(floor_col "$alone" "$floor")"
+		echo "$kind $alone $with $cpu_k ${floor:-0}" >>"$work/results"
 	done
 done
 for kind in source corpus; do
 	a=$(awk -v k=$kind '$1 == k { print $2 }' "$work/results" | median)
 	w=$(awk -v k=$kind '$1 == k { print $3 }' "$work/results" | median)
 	c=$(awk -v k=$kind '$1 == k { print $4 }' "$work/results" | median)
-	printf 'median %-7s alone %8s msg/s   doorman %8s msg/s   ratio %.2f   doorman CPU %s s/1000 msgs\n' \
-		"$kind" "$a" "$w" "$(awk -v a="$a" -v b="$w" 'BEGIN { print b / a }')" "$c"
+	f=$(awk -v k=$kind '$1 == k { print $5 }' "$work/results" | median)
+	[ -n "${FLOOR_PID:-}" ] || f=
+	printf 'median %-7s alone %8s msg/s   doorman %8s msg/s   ratio %.2f   doorman CPU %s s/1000 msgs%s\n' \
+		"$kind" "$a" "$w" "$(awk -v a="$a" -v b="$w" 'BEGIN { print b / a }')" "$c" "$(floor_col "$a" "$f")"
 done
 # every message went through the checks: no refusal, no failure
 if grep -E 'action=(reject|tempfail)|ERROR|runtime error' "$work/doorman.log" | head -3 | grep -q .; then

@@ -27,6 +27,7 @@
 
 #include <opendkim/dkim.h>
 
+#include "dkimkeys.h"
 #include "dns.h"
 #include "log.h"
 #include "session.h"
@@ -138,6 +139,10 @@ dkim_lib_init(char *why, size_t whylen)
 {
 	unsigned int flags = DKIM_LIBFLAGS_FIXCRLF | DKIM_LIBFLAGS_BADSIGHANDLES;
 
+	if (dkimkeys_init() < 0) {
+		snprintf(why, whylen, "libcrypto: no d2i_PUBKEY_bio to decode DKIM keys with");
+		return -1;
+	}
 	if ((dkim_lib = dkim_init(NULL, NULL)) == NULL) {
 		snprintf(why, whylen, "libopendkim: dkim_init failed");
 		return -1;
@@ -162,6 +167,7 @@ dkim_lib_shutdown(void)
 	if (dkim_lib != NULL)
 		dkim_close(dkim_lib);
 	dkim_lib = NULL;
+	dkimkeys_flush();
 }
 
 bool

@@ -33,6 +33,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "dkimkeys.h"
 #include "dns.h"
 #include "errs.h"
 #include "log.h"
@@ -134,12 +135,15 @@ set_thread_stacks(void)
 static void
 log_dns_stats(void)
 {
+	unsigned long hits, misses;
 	struct dns_stats st;
 
 	dns_stats_get(resolver, &st);
 	log_msg(LOG_INFO,
 		"dns queries=%lu cache_hits=%lu answers=%lu timeouts=%lu failures=%lu over_budget=%lu",
 		st.queries, st.cache_hits, st.answers, st.timeouts, st.failures, st.over_budget);
+	dkimkeys_stats(&hits, &misses);
+	log_msg(LOG_INFO, "dkim keys decoded=%lu reused=%lu", misses, hits);
 }
 
 /* SIGUSR1 is blocked in every thread; this one waits for it. */

@@ -5,7 +5,7 @@
 set -eu
 
 build_pkgs="build-essential cmake pkg-config libconfig-dev libcmocka-dev libunbound-dev libldns-dev
-	libspf2-dev libopendkim-dev libopendmarc-dev libpsl-dev publicsuffix
+	libspf2-dev libopendkim-dev libopendmarc-dev libpsl-dev libssl-dev publicsuffix
 	libpcre2-dev"
 # miltertest drives the milter protocol; postfix (smtp-sink, smtp-source) and
 # swaks drive real MTAs; m4 libwrap0 liblockfile1 are what the private
