@@ -234,16 +234,46 @@ drop_privileges(const char *user, const char *socket_spec)
 	return 0;
 }
 
+/*
+ * The write end of the pipe the starting process waits on: the detached
+ * daemon writes one byte once it serves; if it exits first, the starter
+ * sees the end of the pipe and exits 1.  So `doorman` (detaching) exits 0
+ * only when doorman runs, as a postmaster's start script expects.
+ */
+static int ready_fd = -1;
+
+static void
+tell_ready(void)
+{
+	if (ready_fd >= 0) {
+		(void)!write(ready_fd, "", 1);
+		close(ready_fd);
+		ready_fd = -1;
+	}
+}
+
 static int
 daemonize(void)
 {
-	pid_t pid = fork();
-	int fd;
+	int fd, p[2];
+	pid_t pid;
+	char b;
 
-	if (pid < 0)
+	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
-	if (pid > 0)
-		_exit(0);
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid > 0) {
+		ssize_t n;
+		close(p[1]);
+		do
+			n = read(p[0], &b, 1);
+		while (n < 0 && errno == EINTR);
+		/* one byte: serving; the end of the pipe: it failed (and logged why) */
+		_exit(n == 1 ? 0 : 1);
+	}
+	close(p[0]);
+	ready_fd = p[1];
 	if (setsid() < 0)
 		return -1;
 	if (chdir("/") < 0)
@@ -406,6 +436,7 @@ main(int argc, char **argv)
 
 	log_msg(LOG_INFO, "doorman %s listening on %s, policy %s", DOORMAN_VERSION, cfg->socket,
 		config_path);
+	tell_ready();
 	rc = proto_run(lfd, &milter_filter, (int)cfg->timeout, &stop);
 	log_msg(LOG_INFO, "doorman stopping");
 	log_dns_stats();

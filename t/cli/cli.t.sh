@@ -70,6 +70,13 @@ CONF
 	for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	check "stops on SIGTERM" bash -c "! kill -0 $pid 2>/dev/null"
 	rm -f "$work/doorman.pid"
+	# a start that fails after detaching (here: the pid file) exits 1, not 0
+	sed "s|pidfile = \"$work/doorman.pid\"|pidfile = \"$work/no/such/dir/doorman.pid\"|" \
+		"$work/d.conf" >"$work/late-fail.conf"
+	"$bin" -c "$work/late-fail.conf" >/dev/null 2>&1 && rc=0 || rc=$?
+	check "a detached start that fails exits 1" test "$rc" = 1
+	check "and leaves nothing listening" bash -c "! [ -S '$work/doorman.sock' ] ||
+		! /usr/bin/python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' '$work/doorman.sock' 2>/dev/null"
 else
 	not_ok "daemon mode needs root and the doorman user (t/install-deps.sh)"
 fi
