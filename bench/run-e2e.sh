@@ -56,6 +56,15 @@ mkdir -p "$work/policy"
 shipped_policy "$work/policy" inbound-mx.conf $milter_port $dns_port
 sed -i -e 's/^\([[:space:]]*accepts = \)true;/\1false;/' \
 	-e 's|^\([[:space:]]*trusted = \)\[.*|\1[ ];|' "$work/policy/doorman.conf"
+# start_unix_doorman CONF LOG SOCK - doorman in the background on a unix
+# socket (UNIX_PID), once it is there
+start_unix_doorman() {
+	"$build/milter/doorman" -n -c "$1" || die "doorman -n refused $1"
+	"$build/milter/doorman" -f -c "$1" 2>"$2" &
+	UNIX_PID=$!
+	for _ in $(seq 1 100); do [ -S "$3" ] && break; sleep 0.1; done
+	[ -S "$3" ] || die "doorman did not make $3"
+}
 socket=${SOCKET:-unix}
 case $socket in
 unix)
@@ -63,11 +72,8 @@ unix)
 	# (a postmaster adds postfix to doorman's group instead: doorman(8))
 	sed -i -e "s|\"inet:$milter_port@127.0.0.1\"|\"unix:$work/doorman.sock\"|" \
 		-e 's|^\([[:space:]]*user = \)"doorman";|\1"postfix";|' "$work/policy/doorman.conf"
-	"$build/milter/doorman" -n -c "$work/policy/doorman.conf" || die "doorman -n refused the policy"
-	"$build/milter/doorman" -f -c "$work/policy/doorman.conf" 2>"$work/doorman.log" &
-	DOORMAN_PID=$!
-	for _ in $(seq 1 100); do [ -S "$work/doorman.sock" ] && break; sleep 0.1; done
-	[ -S "$work/doorman.sock" ] || die "doorman did not make $work/doorman.sock"
+	start_unix_doorman "$work/policy/doorman.conf" "$work/doorman.log" "$work/doorman.sock"
+	DOORMAN_PID=$UNIX_PID
 	milter_spec="unix:$work/doorman.sock"
 	;;
 inet)
@@ -84,10 +90,8 @@ log: { accepts = false; };
 domains: { local = [ "example.org" ]; };
 policies: { floor: { }; };
 CONF
-	"$build/milter/doorman" -f -c "$work/floor.conf" 2>"$work/floor.log" &
-	FLOOR_PID=$!
-	for _ in $(seq 1 100); do [ -S "$work/floor.sock" ] && break; sleep 0.1; done
-	[ -S "$work/floor.sock" ] || die "the floor doorman did not make $work/floor.sock"
+	start_unix_doorman "$work/floor.conf" "$work/floor.log" "$work/floor.sock"
+	FLOOR_PID=$UNIX_PID
 fi
 smtp-sink -u postfix "127.0.0.1:$sink_port" 256 &
 SINK_PID=$!

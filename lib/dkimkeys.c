@@ -7,10 +7,13 @@
  *	that call builds a decoder context (OSSL_DECODER_CTX_new_for_pkey)
  *	each time, and under load it was a fifth of doorman's CPU per signed
  *	message (bench/README).  Mail from one domain carries the same few
- *	keys over and over, so doorman defines d2i_PUBKEY_bio itself and
- *	exports it from its executable (milter/CMakeLists.txt): the dynamic
- *	linker then gives libopendkim's call to this function, ahead of
- *	libcrypto's.  A memory BIO's bytes (the key as fetched from DNS, in
+ *	keys over and over, so doorman defines d2i_PUBKEY_bio itself.  A
+ *	program linked with libdoorman and libopendkim (the daemon, the unit
+ *	tests) exports it, as ld exports every symbol of the executable that
+ *	a shared library on its command line refers to: the dynamic linker
+ *	then gives libopendkim's call to this function, ahead of libcrypto's
+ *	(an unversioned definition in the executable satisfies libopendkim's
+ *	reference to d2i_PUBKEY_bio@OPENSSL_3.0.0).  A memory BIO's bytes (the key as fetched from DNS, in
  *	DER) are looked up among the keys already decoded, and a copy of the
  *	decoded key (EVP_PKEY_dup: the caller owns and frees it, nothing is
  *	shared between threads) is returned.  Anything else (another kind of
@@ -25,9 +28,9 @@
  *	One mutex guards the table; the decode of a new key runs outside it.
  *
  * LIMITS
- *	Only the executable's own symbol is replaced: a program that links
- *	libdoorman without exporting it (the unit tests) simply decodes
- *	every time, which is correct, only slower.
+ *	A program that does not export the symbol (one linked without
+ *	libopendkim on its command line) simply decodes every time: correct,
+ *	only slower.  mt-auth checks the daemon's log for keys reused.
  */
 #define _GNU_SOURCE /* RTLD_NEXT */
 #include "dkimkeys.h"

@@ -114,15 +114,23 @@ listen_inet(const char *spec, int family, char *why, size_t whylen)
 	return fd;
 }
 
+const char *
+proto_unix_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	return spec[0] == '/' ? spec : NULL;
+}
+
 int
 proto_listen(const char *spec, char *why, size_t whylen)
 {
-	if (strncmp(spec, "unix:", 5) == 0)
-		return listen_unix(spec + 5, why, whylen);
-	if (strncmp(spec, "local:", 6) == 0)
-		return listen_unix(spec + 6, why, whylen);
-	if (spec[0] == '/')
-		return listen_unix(spec, why, whylen);
+	const char *path = proto_unix_path(spec);
+
+	if (path != NULL)
+		return listen_unix(path, why, whylen);
 	if (strncmp(spec, "inet:", 5) == 0)
 		return listen_inet(spec, AF_INET, why, whylen);
 	if (strncmp(spec, "inet6:", 6) == 0)

@@ -195,17 +195,6 @@ write_pidfile(const char *path)
 	return 0;
 }
 
-/* The unix socket path of a milter socket spec, or NULL. */
-static const char *
-unix_path(const char *spec)
-{
-	if (strncmp(spec, "unix:", 5) == 0)
-		return spec + 5;
-	if (strncmp(spec, "local:", 6) == 0)
-		return spec + 6;
-	return spec[0] == '/' ? spec : NULL;
-}
-
 static int
 drop_privileges(const char *user, const char *socket_spec)
 {
@@ -221,7 +210,7 @@ drop_privileges(const char *user, const char *socket_spec)
 		log_msg(LOG_ERR, "milter.user: no such user \"%s\"", user);
 		return -1;
 	}
-	if ((sock = unix_path(socket_spec)) != NULL && chown(sock, pw->pw_uid, pw->pw_gid) < 0)
+	if ((sock = proto_unix_path(socket_spec)) != NULL && chown(sock, pw->pw_uid, pw->pw_gid) < 0)
 		log_msg(LOG_WARNING, "chown %s: %s", sock, strerror(errno));
 	if (setgid(pw->pw_gid) < 0 || initgroups(user, pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
 		log_msg(LOG_ERR, "cannot become user %s: %s", user, strerror(errno));

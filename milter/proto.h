@@ -81,6 +81,8 @@ struct pfilter {
  * WHY set.
  */
 int proto_listen(const char *spec, char *why, size_t whylen);
+/* proto_unix_path - the file of a unix socket SPEC, or NULL for inet */
+const char *proto_unix_path(const char *spec);
 
 /*
  * proto_run - serve FD with F until one of the signals in STOP (blocked
