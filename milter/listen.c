@@ -1,7 +1,7 @@
 /*
  * listen.c - the milter socket: proto_listen() (see proto.h)
  *
- * milter.socket is checked by the schema (lib/schema.c); here it is bound.
+ * milter.socket is checked by the schema (lib/policy/schema.c); here it is bound.
  * An inet address may be a name (looked up once, at start: the first
  * address of the family is used).  The listening TCP socket gets
  * TCP_NODELAY, which Linux passes on to every accepted socket: neither

@@ -1,5 +1,5 @@
 #!/bin/bash
-# dns.t.sh BUILD_DIR - the resolver (lib/dns.c) against a real NSD serving
+# dns.t.sh BUILD_DIR - the resolver (lib/dns/dns.c) against a real NSD serving
 # t/dns/zones on 127.0.0.1:17353
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -1,5 +1,5 @@
 /*
- * test_dkimkeys.c - DKIM public keys decoded once (lib/dkimkeys.c)
+ * test_dkimkeys.c - DKIM public keys decoded once (lib/auth/dkimkeys.c)
  *
  * The test program, like doorman, defines d2i_PUBKEY_bio through
  * libdoorman: calls here go to the table first, as libopendkim's do.

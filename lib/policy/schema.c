@@ -434,7 +434,7 @@ const struct setting schema[] = {
 	  "domains this server receives mail for; \".example.org\" means subdomains only" },
 	{ "domains.relay", G(relay_domains), ST_DOMLIST, "", NULL,
 	  "domains this server relays to another host (backup MX, internal); same syntax" },
-	/* global: the one resolver (lib/dns.h) */
+	/* global: the one resolver (lib/dns/dns.h) */
 	{ "resolver.upstreams", G(resolver_upstreams), ST_STRLIST, "", check_upstreams,
 	  "servers to forward queries to, as address or address@port; empty: /etc/resolv.conf" },
 	{ "resolver.unblock", G(resolver_unblock), ST_STRLIST, "", NULL,
