@@ -49,13 +49,14 @@ struct spf_fact {
 };
 
 #define DKIM_SIGS_KEPT 8 /* signatures whose results are kept */
+#define DKIM_B_PREFIX_MAX 64 /* header.b: 8 characters, more when needed to be unique */
 
 struct dkim_sig_fact {
 	enum auth_result result;
 	char d[256];
 	char s[64];
-	char a[24];          /* rsa-sha256, ed25519-sha256 */
-	char b[12];          /* first 8 characters of b=, to tell signatures apart */
+	char a[24];          /* the a= tag as written: rsa-sha256, ed25519-sha256 */
+	char b[DKIM_B_PREFIX_MAX + 1]; /* leading characters of b= (RFC 6008) */
 	const char *reason;  /* static, for the log and the header comment */
 };
 
@@ -76,7 +77,8 @@ struct dkim_state; /* the library's per-message handle (auth_dkim.c) */
 struct auth_msg {
 	struct spf_fact spf_mailfrom, spf_helo;
 	struct dkim_state *dkim;     /* NULL: not verifying */
-	int nsigs;                   /* signatures seen (not all kept) */
+	int nsigs;                   /* signatures with a result in sigs[] */
+	bool dkim_incomplete;        /* the library could not verify the message (temporary) */
 	unsigned sig_fields;         /* DKIM-Signature fields in the header */
 	struct dkim_sig_fact sigs[DKIM_SIGS_KEPT];
 	struct dmarc_fact dmarc;
@@ -140,6 +142,9 @@ void dmarc_lib_shutdown(void);
 void dmarc_evaluate(struct conn *c, struct auth_msg *m, int pct_roll);
 /* org_domain - the organizational domain of d (RFC 7489 3.2) into buf. */
 void org_domain(const char *d, char *buf, size_t len);
+/* dmarc_aligned - RFC 7489 3.1: strict, the same name; relaxed, the same
+ * organizational domain; a trailing dot on either is no difference. */
+bool dmarc_aligned(const char *id_domain, const char *from_domain, bool strict);
 
 /*
  * Authentication-Results (authres.c).

@@ -1,6 +1,6 @@
 /*
- * auth_dkim.c - DKIM verification (RFC 6376) with libopendkim, its DNS
- * through doorman's resolver (see auth.h)
+ * auth_dkim.c - DKIM verification (RFC 6376, 8301, 8463) with libopendkim,
+ * its DNS through doorman's resolver (see auth.h)
  *
  * One DKIM_LIB for the process (auth_init), one DKIM handle per message.
  * The library asks for keys through dkim_dns_set_query_*: our start hook
@@ -11,19 +11,50 @@
  * DKIM_DNS_ERROR, which the library turns into KEYFAIL: temperror, never
  * fail.
  *
- * Hostile mail: the prescreen hook ignores every signature after the
- * policy's dkim.max_signatures (each one would cost a key lookup), and
- * fetches the keys of those it keeps in one parallel round, so the
- * library's one-at-a-time lookups are answered from the resolver's cache.
- * The keys fetched at the end of the header get one resolver.timeout
- * round, the library's lookups at the end of the message another; a key
- * not found by then is a temperror.
+ * One bad field never costs the good signatures.  dkim_header() refuses a
+ * field whose name it does not like (a ';' or an 8-bit byte in the name,
+ * which RFC 5322 allows or which cannot be signed anyway: no h= can name
+ * it) without storing it, and refuses a DKIM-Signature field whose tag
+ * list does not parse after storing it as a signature of its own
+ * (DKIM_LIBFLAGS_BADSIGHANDLES).  Neither stops the message: the first is
+ * skipped, the second recorded here as malformed (the library keeps the
+ * tags it read before the error, and does not look at that mark again, so
+ * a malformed field could otherwise verify).  The library lists
+ * signatures in the order of their fields, one per DKIM-Signature field
+ * it was given, which is how a field's mark finds its signature; when the
+ * counts differ nothing is marked (logged).  Only a failure of the
+ * library itself (no memory, an internal error) leaves the message
+ * unverified: every signature field is then a temperror and
+ * m->dkim_incomplete tells DMARC, which answers temperror rather than
+ * fail.
+ *
+ * Results (RFC 8601 2.7.1, as doorman.conf(5) documents them): pass;
+ * fail (signature or body hash does not verify); neutral (a malformed
+ * signature field, an unusable one: expired, future, unknown algorithm
+ * or canonicalization, and rsa-sha1, which RFC 8301 3.1 forbids
+ * verifiers to accept); permerror (no key, a revoked, malformed or too
+ * small key, a key that does not fit the signature); temperror (the key
+ * lookup failed for now, or the signature could not be verified now).
+ *
+ * Hostile mail: the prescreen hook verifies at most the policy's
+ * dkim.max_signatures well-formed signatures (each costs a key lookup);
+ * malformed ones cost nothing and get their result anyway.  Signatures
+ * whose d= aligns with a From domain (relaxed: the same organizational
+ * domain) go first, so an author's signature is verified however many
+ * others come before it; the rest keep their order.  The keys of those
+ * kept are fetched in one parallel round, so the library's
+ * one-at-a-time lookups are answered from the resolver's cache.  The
+ * keys fetched at the end of the header get one resolver.timeout round,
+ * the library's lookups at the end of the message another; a key not
+ * found by then is a temperror.
  */
 #include "auth.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <opendkim/dkim.h>
 
@@ -37,7 +68,9 @@ struct dkim_state {
 	DKIM *dkim;
 	unsigned max_sigs;
 	bool nosig;   /* the header has no signature: skip the body */
-	bool broken;  /* the library refused the message: no results */
+	bool broken;  /* the library failed on the message: no results */
+	bool *bad;    /* per DKIM-Signature field given to the library: malformed */
+	size_t nfields, capfields;
 };
 
 static DKIM_LIB *dkim_lib;
@@ -106,31 +139,71 @@ q_cancel(void *srv, void *qh)
 	return 0;
 }
 
-/* Keep the first max_sigs signatures and fetch their keys in one round. */
+/* The rank of a signature for verification: aligned with a From domain
+ * first (an exact d= before a relaxed match), the rest after; lower goes
+ * first.  Malformed ones (an error found while reading the tags) are
+ * never looked up and need no place. */
+static int
+sig_rank(DKIM_SIGINFO *sig, const struct auth_msg *m)
+{
+	const char *d = (const char *)dkim_sig_getdomain(sig);
+
+	if (d == NULL || m == NULL)
+		return 2;
+	for (unsigned i = 0; i < m->from_ndomains; i++)
+		if (dmarc_aligned(d, m->from_domains[i], true))
+			return 0;
+	for (unsigned i = 0; i < m->from_ndomains; i++)
+		if (dmarc_aligned(d, m->from_domains[i], false))
+			return 1;
+	return 2;
+}
+
+/* Keep max_sigs well-formed signatures, the aligned ones first, and
+ * fetch their keys in one round. */
 static DKIM_CBSTAT
 prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 {
 	struct dkim_state *st = dkim_get_user_context(dkim);
 	struct conn *c = auth_current();
-	struct dns_batch *b;
+	const struct auth_msg *m = c != NULL ? &c->msg.au : NULL;
+	unsigned kept = 0;
+	struct dns_batch *b = NULL;
 
-	for (int i = (int)st->max_sigs; i < nsigs; i++)
-		dkim_sig_ignore(sigs[i]);
-	if (c == NULL || c->dns == NULL)
-		return DKIM_CBSTAT_CONTINUE;
-	b = session_dns(c);
-	for (int i = 0; i < nsigs && i < (int)st->max_sigs; i++) {
-		const char *d = (const char *)dkim_sig_getdomain(sigs[i]);
-		const char *s = (const char *)dkim_sig_getselector(sigs[i]);
-		char name[600];
-		if (d == NULL || s == NULL || *d == '\0' || *s == '\0')
-			continue;
-		if ((size_t)snprintf(name, sizeof(name), "%s._domainkey.%s", s, d) < sizeof(name))
-			dns_batch_add(b, name, DNS_TYPE_TXT);
+	if (c != NULL && c->dns != NULL)
+		b = session_dns(c);
+	for (int rank = 0; rank <= 2; rank++) {
+		for (int i = 0; i < nsigs; i++) {
+			DKIM_SIGINFO *sig = sigs[i];
+			const char *d, *s;
+			char name[600];
+
+			if (nsigs == (int)st->nfields && st->bad[i]) {
+				/* malformed: neutral whatever it verifies to */
+				dkim_sig_ignore(sig);
+				continue;
+			}
+			if (dkim_sig_geterror(sig) != DKIM_SIGERROR_UNKNOWN ||
+			    (dkim_sig_getflags(sig) & DKIM_SIGFLAG_IGNORE) || sig_rank(sig, m) != rank)
+				continue;
+			if (kept == st->max_sigs) {
+				dkim_sig_ignore(sig);
+				continue;
+			}
+			kept++;
+			d = (const char *)dkim_sig_getdomain(sig);
+			s = (const char *)dkim_sig_getselector(sig);
+			if (b == NULL || d == NULL || s == NULL || *d == '\0' || *s == '\0')
+				continue;
+			if ((size_t)snprintf(name, sizeof(name), "%s._domainkey.%s", s, d) < sizeof(name))
+				dns_batch_add(b, name, DNS_TYPE_TXT);
+		}
 	}
-	/* the answers stay in libunbound's cache; the library asks again */
-	session_dns_within(c, b, auth_left_ms(c->msg.au.dkim_deadline));
-	dns_batch_free(b);
+	if (b != NULL) {
+		/* the answers stay in the resolver's cache; the library asks again */
+		session_dns_within(c, b, auth_left_ms(c->msg.au.dkim_deadline));
+		dns_batch_free(b);
+	}
 	return DKIM_CBSTAT_CONTINUE;
 }
 
@@ -197,6 +270,18 @@ dkimv_start(const char *id, unsigned max_sigs)
 	return st;
 }
 
+/* the library's own test for a signature field: the name, without the
+ * white space before the colon, is DKIM-Signature */
+static bool
+is_sig_field(const char *name)
+{
+	size_t n = strlen(name);
+
+	while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+		n--;
+	return n == 14 && strncasecmp(name, "DKIM-Signature", 14) == 0;
+}
+
 /*
  * "name:value" with every line end a CRLF: MTAs pass folded fields with a
  * bare LF (Postfix), and the library reads a bare LF inside a field as
@@ -206,6 +291,8 @@ void
 dkimv_header(struct dkim_state *st, const char *name, const char *value)
 {
 	size_t nl = 0, len, j;
+	bool sig = is_sig_field(name);
+	DKIM_STAT status;
 	char *field;
 
 	if (st == NULL || st->broken)
@@ -221,9 +308,23 @@ dkimv_header(struct dkim_state *st, const char *name, const char *value)
 		field[j++] = *p;
 	}
 	field[j] = '\0';
-	if (dkim_header(st->dkim, (unsigned char *)field, j) != DKIM_STAT_OK)
-		st->broken = true;
+	status = dkim_header(st->dkim, (unsigned char *)field, j);
 	free(field);
+	if (status != DKIM_STAT_OK && status != DKIM_STAT_SYNTAX) {
+		/* the library itself failed (memory): nothing it says now holds */
+		log_msg(LOG_WARNING, "dkim: the library failed on a header field: %s",
+			dkim_getresultstr(status));
+		st->broken = true;
+		return;
+	}
+	/* a refused name was not stored and cannot be signed: skip it */
+	if (!sig)
+		return;
+	if (st->nfields == st->capfields) {
+		st->capfields = st->capfields ? st->capfields * 2 : 8;
+		st->bad = xreallocarray(st->bad, st->capfields, sizeof(*st->bad));
+	}
+	st->bad[st->nfields++] = status == DKIM_STAT_SYNTAX;
 }
 
 void
@@ -237,8 +338,13 @@ dkimv_eoh(struct conn *c, struct dkim_state *st)
 	auth_current_set(c);
 	status = dkim_eoh(st->dkim);
 	auth_current_set(NULL);
-	if (status == DKIM_STAT_NOSIG)
+	if (status == DKIM_STAT_NOSIG) {
 		st->nosig = true;
+	} else if (status != DKIM_STAT_OK) {
+		log_msg(LOG_WARNING, "dkim: the library failed at the end of the header: %s",
+			dkim_getresultstr(status));
+		st->broken = true;
+	}
 }
 
 void
@@ -250,33 +356,36 @@ dkimv_body(struct dkim_state *st, const unsigned char *buf, size_t len)
 	dkim_body(st->dkim, (unsigned char *)(uintptr_t)buf, len);
 }
 
-static const char *
-alg_name(DKIM_SIGINFO *sig)
+/* the a= tag as written (lower case), whether or not the library got as
+ * far as reading it: header.a names the signature's own algorithm */
+static void
+alg_of(DKIM_SIGINFO *sig, char *dst, size_t len)
 {
-	dkim_alg_t alg;
+	const unsigned char *a = dkim_sig_gettagvalue(sig, false, (u_char *)"a");
+	size_t n = 0;
 
-	if (dkim_sig_getsignalg(sig, &alg) != DKIM_STAT_OK)
-		return "";
-	switch (alg) {
-	case DKIM_SIGN_RSASHA1:
-		return "rsa-sha1";
-	case DKIM_SIGN_RSASHA256:
-		return "rsa-sha256";
-	case DKIM_SIGN_ED25519SHA256:
-		return "ed25519-sha256";
-	default:
-		return "";
-	}
+	for (; a != NULL && *a && n + 1 < len; a++)
+		dst[n++] = (char)tolower(*a);
+	dst[n] = '\0';
 }
 
 /* RFC 8601 2.7.1: which result a signature gets, and why. */
 static enum auth_result
-sig_result(DKIM_SIGINFO *sig, const char **reason)
+sig_result(DKIM_SIGINFO *sig, const char *alg, bool malformed, const char **reason)
 {
 	unsigned flags = dkim_sig_getflags(sig);
 	int err = dkim_sig_geterror(sig);
 
 	*reason = NULL;
+	if (malformed) {
+		*reason = "malformed signature field";
+		return AUTH_NEUTRAL;
+	}
+	if (strcmp(alg, "rsa-sha1") == 0) {
+		/* RFC 8301 3.1: verifiers must not accept rsa-sha1 */
+		*reason = "rsa-sha1 is not accepted (RFC 8301)";
+		return AUTH_NEUTRAL;
+	}
 	if ((flags & DKIM_SIGFLAG_PASSED) && dkim_sig_getbh(sig) == DKIM_SIGBH_MATCH)
 		return AUTH_PASS;
 	if (err != DKIM_SIGERROR_OK && err != DKIM_SIGERROR_UNKNOWN)
@@ -293,8 +402,9 @@ sig_result(DKIM_SIGINFO *sig, const char **reason)
 			return AUTH_FAIL;
 		}
 		if (!(flags & DKIM_SIGFLAG_PROCESSED)) {
-			*reason = "not processed";
-			return AUTH_NEUTRAL;
+			/* well-formed and never checked: no verdict to give yet */
+			*reason = "not verified";
+			return AUTH_TEMPERROR;
 		}
 		*reason = "signature did not verify";
 		return AUTH_FAIL;
@@ -323,16 +433,54 @@ copy(char *dst, size_t len, const unsigned char *src)
 	snprintf(dst, len, "%s", src ? (const char *)src : "");
 }
 
-/* RFC 6008: the first characters of b=, without the folding white space */
+/* b= without its folding white space, as far as it fits */
 static void
-b_prefix(char *dst, size_t len, const unsigned char *b)
+b_text(char *dst, size_t len, const unsigned char *b)
 {
 	size_t n = 0;
 
-	for (; b != NULL && *b && n + 1 < len && n < 8; b++)
+	for (; b != NULL && *b && n + 1 < len; b++)
 		if (*b > ' ' && *b < 0x7f)
 			dst[n++] = (char)*b;
 	dst[n] = '\0';
+}
+
+/*
+ * RFC 6008 2: header.b holds the leading characters of b=, at least 8,
+ * and as many more as it takes to tell this signature from the others
+ * (up to DKIM_B_PREFIX_MAX; two signatures with the same b= cannot be
+ * told apart at any length).
+ */
+static void
+b_prefixes(struct auth_msg *m, char full[][DKIM_B_PREFIX_MAX + 2])
+{
+	for (int i = 0; i < m->nsigs; i++) {
+		size_t n = 8;
+		for (int k = 0; k < m->nsigs; k++) {
+			size_t same = 0;
+			if (k == i)
+				continue;
+			while (full[i][same] && full[i][same] == full[k][same])
+				same++;
+			if (same + 1 > n)
+				n = same + 1;
+		}
+		if (n > DKIM_B_PREFIX_MAX)
+			n = DKIM_B_PREFIX_MAX;
+		snprintf(m->sigs[i].b, sizeof(m->sigs[i].b), "%.*s", (int)n, full[i]);
+	}
+}
+
+static void
+record(DKIM_SIGINFO *sig, bool malformed, struct auth_msg *m, char *bfull, size_t blen)
+{
+	struct dkim_sig_fact *f = &m->sigs[m->nsigs++];
+
+	alg_of(sig, f->a, sizeof(f->a));
+	f->result = sig_result(sig, f->a, malformed, &f->reason);
+	copy(f->d, sizeof(f->d), dkim_sig_getdomain(sig));
+	copy(f->s, sizeof(f->s), dkim_sig_getselector(sig));
+	b_text(bfull, blen, dkim_sig_gettagvalue(sig, false, (u_char *)"b"));
 }
 
 void
@@ -340,6 +488,8 @@ dkimv_finish(struct conn *c, struct dkim_state *st, struct auth_msg *m)
 {
 	DKIM_SIGINFO **sigs = NULL;
 	int nsigs = 0;
+	bool mapped;
+	char bfull[DKIM_SIGS_KEPT][DKIM_B_PREFIX_MAX + 2];
 
 	if (st == NULL)
 		return;
@@ -352,24 +502,37 @@ dkimv_finish(struct conn *c, struct dkim_state *st, struct auth_msg *m)
 		if (dkim_getsiglist(st->dkim, &sigs, &nsigs) != DKIM_STAT_OK)
 			sigs = NULL;
 	}
-	if (sigs == NULL || nsigs == 0) {
-		/* signature fields the library could not even parse */
+	if (st->broken || (sigs == NULL && !st->nosig)) {
+		/* the library could not verify the message: temporary (auth.h) */
+		m->dkim_incomplete = m->sig_fields > 0;
 		if (m->sig_fields > 0) {
 			m->nsigs = 1;
-			m->sigs[0].result = AUTH_PERMERROR;
-			m->sigs[0].reason = "signature could not be parsed";
+			m->sigs[0].result = AUTH_TEMPERROR;
+			m->sigs[0].reason = "the message could not be verified";
 		}
 		return;
 	}
-	m->nsigs = nsigs;
-	for (int i = 0; i < nsigs && i < (int)st->max_sigs && i < DKIM_SIGS_KEPT; i++) {
-		struct dkim_sig_fact *f = &m->sigs[i];
-		f->result = sig_result(sigs[i], &f->reason);
-		copy(f->d, sizeof(f->d), dkim_sig_getdomain(sigs[i]));
-		copy(f->s, sizeof(f->s), dkim_sig_getselector(sigs[i]));
-		snprintf(f->a, sizeof(f->a), "%s", alg_name(sigs[i]));
-		b_prefix(f->b, sizeof(f->b), dkim_sig_gettagvalue(sigs[i], false, (u_char *)"b"));
+	if (sigs == NULL || nsigs == 0)
+		return;
+	mapped = nsigs == (int)st->nfields;
+	if (!mapped)
+		log_msg(LOG_WARNING, "dkim: %d signatures for %zu signature fields", nsigs,
+			st->nfields);
+	/* the verified ones first (DMARC reads these), then the malformed */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < nsigs && m->nsigs < DKIM_SIGS_KEPT; i++) {
+			bool malformed = mapped && st->bad[i];
+			bool setup_error = dkim_sig_geterror(sigs[i]) != DKIM_SIGERROR_UNKNOWN &&
+					   !(dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_PROCESSED);
+			bool early = malformed || setup_error;
+			if ((dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_IGNORE) && !malformed)
+				continue; /* over dkim.max_signatures: not verified */
+			if (early != (pass == 1))
+				continue;
+			record(sigs[i], malformed, m, bfull[m->nsigs], sizeof(bfull[0]));
+		}
 	}
+	b_prefixes(m, bfull);
 }
 
 void
@@ -378,5 +541,6 @@ dkimv_free(struct dkim_state *st)
 	if (st == NULL)
 		return;
 	dkim_free(st->dkim);
+	free(st->bad);
 	free(st);
 }

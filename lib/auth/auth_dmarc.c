@@ -4,8 +4,9 @@
  * We fetch the _dmarc record ourselves, through doorman's resolver: first
  * at the From domain, then at its organizational domain (RFC 7489 6.6.3);
  * a name with no record, or with more than one, has no policy.  The
- * record is parsed by libopendmarc (opendmarc_policy_store_dmarc) and its
- * tags read back (p, sp, adkim, aspf, pct).  Organizational domains come
+ * record's tags are read here (record_parse: libopendmarc's parser does
+ * not read them as RFC 7489 6.3 and 6.6.3 ask; libopendmarc is only
+ * initialized).  Organizational domains come
  * from the public suffix list (Debian's publicsuffix package) through
  * libpsl, read once at auth_init.  libopendmarc's own reader is not used:
  * its opendmarc_get_tld() gives nothing for a TLD the list does not name
@@ -18,12 +19,13 @@
  * the other, so a signature by "blogspot.com" (a public suffix of its
  * own) would align with mail from "victim.blogspot.com".  RFC 7489 3.1
  * asks that the organizational domains be equal, and that is what
- * aligned() checks.
+ * dmarc_aligned() checks.
  *
  * Results: pass (an aligned SPF or DKIM pass), fail, none (no policy),
  * temperror (a lookup failed for now, or an aligned identifier could not
- * be checked for now and nothing else passed), permerror (an invalid
- * record, or a From field that cannot be evaluated: none, several, or an
+ * be checked for now, or the DKIM library could not verify the message,
+ * and nothing else passed), permerror (a record without a usable p= or
+ * sp= and no valid rua=, or a From field that cannot be evaluated: none, several, or an
  * address without a domain, RFC 7489 6.6.1).  With several From domains
  * in one field, each is evaluated and the strictest outcome stands.
  */
@@ -94,20 +96,24 @@ org_domain(const char *d, char *buf, size_t len)
 	lower_copy(buf, len, reg != NULL ? reg : in);
 }
 
-/* RFC 7489 3.1: strict, the same name; relaxed, the same organizational domain. */
-static bool
-aligned(const char *id_domain, const char *from_domain, int mode)
+/* RFC 7489 3.1: strict, the same name; relaxed, the same organizational
+ * domain.  lower_copy drops a trailing dot, so "example.org." (a d= or a
+ * MAIL FROM domain written absolute) is the same name in either mode. */
+bool
+dmarc_aligned(const char *id_domain, const char *from_domain, bool strict)
 {
 	char a[256], b[256];
 
-	if (id_domain[0] == '\0')
+	lower_copy(a, sizeof(a), id_domain);
+	lower_copy(b, sizeof(b), from_domain);
+	if (a[0] == '\0' || b[0] == '\0')
 		return false;
-	if (strcasecmp(id_domain, from_domain) == 0)
+	if (strcmp(a, b) == 0)
 		return true;
-	if (mode == DMARC_RECORD_A_STRICT)
+	if (strict)
 		return false;
-	org_domain(id_domain, a, sizeof(a));
-	org_domain(from_domain, b, sizeof(b));
+	org_domain(a, a, sizeof(a));
+	org_domain(b, b, sizeof(b));
 	return strcmp(a, b) == 0;
 }
 
@@ -150,18 +156,108 @@ fetch_record(struct conn *c, const char *domain, char *rec, size_t len)
 	return res;
 }
 
+/*
+ * A DMARC record's tags (RFC 7489 6.3, 6.4), read here rather than by
+ * libopendmarc: its parser takes any prefix of a keyword ("p=r" is
+ * reject), and refuses the whole record for one bad value of a tag that
+ * does not decide anything (fo=, rf=, ri=), which drops the policy.
+ * Here: unknown tags are ignored (6.3); a p= or sp= that is missing or
+ * not a policy word makes the record act as "v=DMARC1; p=none" when rua=
+ * has a valid URI, else it is not used at all (6.6.3); an adkim=, aspf=
+ * or pct= outside its grammar (pct: 0 to 100) is ignored, so its default
+ * (relaxed, 100) stands.
+ */
+struct dmarc_record {
+	const char *p, *sp; /* "none", "quarantine", "reject"; NULL: absent or invalid */
+	bool p_bad, sp_bad; /* present but not a policy word */
+	bool adkim_strict, aspf_strict;
+	int pct;
+	bool rua_ok; /* rua= has at least one syntactically valid URI */
+};
+
 static const char *
-policy_name(int p)
+policy_word(const char *v, size_t n)
 {
-	switch (p) {
-	case DMARC_RECORD_P_REJECT:
-		return "reject";
-	case DMARC_RECORD_P_QUARANTINE:
-		return "quarantine";
-	case DMARC_RECORD_P_NONE:
-		return "none";
-	default:
-		return NULL;
+	static const char *const words[] = { "none", "quarantine", "reject" };
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i]) == n && strncasecmp(v, words[i], n) == 0)
+			return words[i];
+	return NULL;
+}
+
+/* RFC 7489 6.4 dmarc-uri: a URI (RFC 3986 scheme ":" ...) with an optional
+ * "!" size limit */
+static bool
+uri_ok(const char *v, size_t n)
+{
+	size_t i = 0;
+
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	while (i < n && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	if (i == n || !isalpha((unsigned char)v[i]))
+		return false;
+	for (i++; i < n && (isalnum((unsigned char)v[i]) || strchr("+-.", v[i])); i++)
+		;
+	if (i == n || v[i] != ':' || i + 1 == n)
+		return false;
+	for (i++; i < n; i++)
+		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+static void
+record_parse(const char *rec, struct dmarc_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->pct = 100;
+	for (const char *p = rec; *p;) {
+		const char *end = strchr(p, ';'), *eq, *v, *ve;
+		size_t tn;
+		if (end == NULL)
+			end = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(end - p));
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		if (eq != NULL) {
+			tn = (size_t)(eq - p);
+			while (tn > 0 && isspace((unsigned char)p[tn - 1]))
+				tn--;
+			for (v = eq + 1; v < end && isspace((unsigned char)*v); v++)
+				;
+			for (ve = end; ve > v && isspace((unsigned char)ve[-1]); ve--)
+				;
+#define TAG(name) (tn == strlen(name) && strncasecmp(p, name, tn) == 0)
+			if (TAG("p") && r->p == NULL && !r->p_bad) {
+				r->p = policy_word(v, (size_t)(ve - v));
+				r->p_bad = r->p == NULL;
+			} else if (TAG("sp") && r->sp == NULL && !r->sp_bad) {
+				r->sp = policy_word(v, (size_t)(ve - v));
+				r->sp_bad = r->sp == NULL;
+			} else if (TAG("adkim") || TAG("aspf")) {
+				bool *strict = TAG("adkim") ? &r->adkim_strict : &r->aspf_strict;
+				if (ve - v == 1 && (*v == 's' || *v == 'S'))
+					*strict = true;
+			} else if (TAG("pct")) {
+				int n = 0, digits = 0;
+				for (const char *d = v; d < ve && isdigit((unsigned char)*d); d++)
+					n = n * 10 + (*d - '0'), digits++;
+				if (digits > 0 && digits <= 3 && v + digits == ve && n <= 100)
+					r->pct = n;
+			} else if (TAG("rua")) {
+				for (const char *u = v; u < ve && !r->rua_ok;) {
+					const char *comma = memchr(u, ',', (size_t)(ve - u));
+					const char *ue = comma ? comma : ve;
+					r->rua_ok = uri_ok(u, (size_t)(ue - u));
+					u = comma ? comma + 1 : ve;
+				}
+			}
+#undef TAG
+		}
+		p = *end ? end + 1 : end;
 	}
 }
 
@@ -180,8 +276,7 @@ evaluate_one(struct conn *c, const struct auth_msg *m, const char *from, int pct
 {
 	char rec[1024], org[256];
 	bool at_org = false, temp = false;
-	DMARC_POLICY_T *pctx;
-	int p = 0, sp = 0, adkim = 0, aspf = 0, pct = 100;
+	struct dmarc_record r;
 	enum fetch f;
 
 	memset(out, 0, sizeof(*out));
@@ -205,31 +300,23 @@ evaluate_one(struct conn *c, const struct auth_msg *m, const char *from, int pct
 		out->reason = f == FETCH_NONE ? "no DMARC record" : "several DMARC records";
 		return;
 	}
-	pctx = opendmarc_policy_connect_init((u_char *)c->addr_text, strchr(c->addr_text, ':') != NULL);
-	if (pctx == NULL ||
-	    opendmarc_policy_store_dmarc(pctx, (u_char *)rec, (u_char *)from,
-					 at_org ? (u_char *)org : NULL) != DMARC_PARSE_OKAY) {
-		out->result = AUTH_PERMERROR;
-		out->reason = "invalid DMARC record";
-		if (pctx != NULL)
-			opendmarc_policy_connect_shutdown(pctx);
-		return;
+	record_parse(rec, &r);
+	if (r.p == NULL || r.sp_bad) {
+		if (!r.rua_ok) {
+			/* RFC 7489 6.6.3: no DMARC processing for this message */
+			out->result = AUTH_PERMERROR;
+			out->reason = "invalid DMARC record";
+			return;
+		}
+		/* ... or, with a valid rua=, as if the record were p=none */
+		r.p = "none";
+		r.sp = NULL;
 	}
-	opendmarc_policy_fetch_p(pctx, &p);
-	opendmarc_policy_fetch_sp(pctx, &sp);
-	opendmarc_policy_fetch_adkim(pctx, &adkim);
-	opendmarc_policy_fetch_aspf(pctx, &aspf);
-	opendmarc_policy_fetch_pct(pctx, &pct);
-	opendmarc_policy_connect_shutdown(pctx);
-	if (pct < 0 || pct > 100)
-		pct = 100;
 	/* sp= applies to a From domain below the one that published */
-	out->policy = policy_name(at_org && sp != DMARC_RECORD_P_UNSPECIFIED ? sp : p);
-	if (out->policy == NULL)
-		out->policy = "none";
+	out->policy = at_org && r.sp != NULL ? r.sp : r.p;
 
 	for (int i = 0; i < m->nsigs && i < DKIM_SIGS_KEPT; i++) {
-		if (!aligned(m->sigs[i].d, from, adkim))
+		if (!dmarc_aligned(m->sigs[i].d, from, r.adkim_strict))
 			continue;
 		if (m->sigs[i].result == AUTH_PASS) {
 			out->result = AUTH_PASS;
@@ -240,7 +327,7 @@ evaluate_one(struct conn *c, const struct auth_msg *m, const char *from, int pct
 		if (m->sigs[i].result == AUTH_TEMPERROR)
 			temp = true;
 	}
-	if (aligned(m->spf_mailfrom.domain, from, aspf)) {
+	if (dmarc_aligned(m->spf_mailfrom.domain, from, r.aspf_strict)) {
 		if (m->spf_mailfrom.result == AUTH_PASS) {
 			out->result = AUTH_PASS;
 			out->disposition = "none";
@@ -250,14 +337,15 @@ evaluate_one(struct conn *c, const struct auth_msg *m, const char *from, int pct
 		if (m->spf_mailfrom.result == AUTH_TEMPERROR)
 			temp = true;
 	}
-	if (temp) {
+	if (temp || m->dkim_incomplete) {
 		out->result = AUTH_TEMPERROR;
-		out->reason = "an aligned identifier could not be checked for now";
+		out->reason = temp ? "an aligned identifier could not be checked for now"
+				   : "the DKIM signatures could not be checked for now";
 		return;
 	}
 	out->result = AUTH_FAIL;
 	out->reason = "no aligned SPF or DKIM pass";
-	out->disposition = pct_roll < pct ? out->policy : weaker(out->policy);
+	out->disposition = pct_roll < r.pct ? out->policy : weaker(out->policy);
 }
 
 static int

@@ -159,6 +159,43 @@ put_token(struct buf *b, const char *prop, const char *value)
 	put(b, value);
 }
 
+/* a value (RFC 8601 pvalue): a token as it is, else a quoted string
+ * (header.b holds base64, whose '/' and '=' a token cannot); a value with
+ * a control or 8-bit character is left out */
+static void
+put_value(struct buf *b, const char *prop, const char *value)
+{
+	bool token = true;
+	char q[2 * DKIM_B_PREFIX_MAX + 4];
+	size_t n = 0;
+
+	if (value == NULL || *value == '\0')
+		return;
+	for (const char *p = value; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch < ' ' || ch >= 0x7f)
+			return;
+		if (ch == ' ' || strchr("()<>@,;:\\\"/[]?=", ch))
+			token = false;
+	}
+	if (token) {
+		put_token(b, prop, value);
+		return;
+	}
+	q[n++] = '"';
+	for (const char *p = value; *p && n + 4 < sizeof(q); p++) {
+		if (*p == '"' || *p == '\\')
+			q[n++] = '\\';
+		q[n++] = *p;
+	}
+	q[n++] = '"';
+	q[n] = '\0';
+	put(b, " ");
+	put(b, prop);
+	put(b, "=");
+	put(b, q);
+}
+
 static void
 method(struct buf *b, bool *first, const char *name, enum auth_result r)
 {
@@ -216,9 +253,9 @@ authres_build(const struct conn *c, const struct auth_msg *m, const char *id)
 		method(&b, &first, "dkim", s->result);
 		put_comment(&b, s->result == AUTH_PASS ? NULL : s->reason);
 		put_prop(&b, "header.d", s->d);
-		put_token(&b, "header.s", s->s);
-		put_token(&b, "header.a", s->a);
-		put_token(&b, "header.b", s->b);
+		put_token(&b, "header.s", s->s); /* a selector is a token or invalid */
+		put_value(&b, "header.a", s->a);
+		put_value(&b, "header.b", s->b);
 	}
 	if (m->dmarc.result != AUTH_UNSET) {
 		char why[64];

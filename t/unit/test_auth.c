@@ -168,6 +168,8 @@ build__all_methods__one_field(void **state)
 	m.sigs[1].reason = "signature (did) not verify";
 	strcpy(m.sigs[1].d, "other.example");
 	strcpy(m.sigs[1].s, "bad selector;");
+	strcpy(m.sigs[1].a, "rsa-sha1");
+	strcpy(m.sigs[1].b, "ab/cd+e=");
 	m.dmarc.result = AUTH_PASS;
 	m.dmarc.policy = "reject";
 	m.dmarc.disposition = "none";
@@ -179,7 +181,8 @@ build__all_methods__one_field(void **state)
 			       "\tspf=pass smtp.mailfrom=a.b@example.org;\n"
 			       "\tspf=none smtp.helo=mail.example.org;\n"
 			       "\tdkim=pass header.d=example.org header.s=sel header.a=rsa-sha256 header.b=AbCdEfGh;\n"
-			       "\tdkim=fail (signature  did  not verify) header.d=other.example;\n"
+			       "\tdkim=fail (signature  did  not verify) header.d=other.example"
+			       " header.a=rsa-sha1 header.b=\"ab/cd+e=\";\n"
 			       "\tdmarc=pass (p=reject dis=none) header.from=example.org policy.dmarc=reject");
 	free(h);
 }
