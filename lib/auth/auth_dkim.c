@@ -369,6 +369,44 @@ alg_of(DKIM_SIGINFO *sig, char *dst, size_t len)
 	dst[n] = '\0';
 }
 
+/* RFC 6376 2.4 base64string: base64 characters and folding white space,
+ * at most two '=' at the end; an absent tag is left to the library */
+static bool
+base64_ok(const unsigned char *v)
+{
+	int pad = 0, n = 0;
+
+	if (v == NULL)
+		return true;
+	for (; *v; v++) {
+		if (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
+			continue;
+		if (*v == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || !(isalnum(*v) || *v == '+' || *v == '/'))
+			return false;
+		n++;
+	}
+	return n > 0 && pad <= 2;
+}
+
+/* the key record's k= (default rsa, RFC 6376 3.6.1) names the family of
+ * a=; true when no key record was read (its p= is its one required tag) */
+static bool
+key_fits(DKIM_SIGINFO *sig, const char *alg)
+{
+	const unsigned char *k = dkim_sig_gettagvalue(sig, true, (u_char *)"k");
+	const char *dash = strchr(alg, '-');
+	size_t n = dash != NULL ? (size_t)(dash - alg) : strlen(alg);
+	const char *kt = k != NULL && *k ? (const char *)k : "rsa";
+
+	if (dkim_sig_gettagvalue(sig, true, (u_char *)"p") == NULL)
+		return true;
+	return strlen(kt) == n && strncasecmp(kt, alg, n) == 0;
+}
+
 /* RFC 8601 2.7.1: which result a signature gets, and why. */
 static enum auth_result
 sig_result(DKIM_SIGINFO *sig, const char *alg, bool malformed, const char **reason)
@@ -385,6 +423,17 @@ sig_result(DKIM_SIGINFO *sig, const char *alg, bool malformed, const char **reas
 		/* RFC 8301 3.1: verifiers must not accept rsa-sha1 */
 		*reason = "rsa-sha1 is not accepted (RFC 8301)";
 		return AUTH_NEUTRAL;
+	}
+	if (!base64_ok(dkim_sig_gettagvalue(sig, false, (u_char *)"b")) ||
+	    !base64_ok(dkim_sig_gettagvalue(sig, false, (u_char *)"bh"))) {
+		/* the library decodes what it can of a broken one */
+		*reason = "b= or bh= is not base64";
+		return AUTH_NEUTRAL;
+	}
+	if (!key_fits(sig, alg)) {
+		/* RFC 6376 6.1.2 step 7; the library reads the key as a= says */
+		*reason = "the key's k= does not fit a=";
+		return AUTH_PERMERROR;
 	}
 	if ((flags & DKIM_SIGFLAG_PASSED) && dkim_sig_getbh(sig) == DKIM_SIGBH_MATCH)
 		return AUTH_PASS;

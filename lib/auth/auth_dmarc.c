@@ -117,6 +117,27 @@ dmarc_aligned(const char *id_domain, const char *from_domain, bool strict)
 	return strcmp(a, b) == 0;
 }
 
+/* RFC 7489 6.6.3, 6.4: a DMARC record starts with its version tag,
+ * "v" *WSP "=" *WSP "DMARC1" (these six characters as they are) */
+static bool
+dmarc_version(const char *t)
+{
+	if (*t++ != 'v')
+		return false;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	if (*t++ != '=')
+		return false;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	if (strncmp(t, "DMARC1", 6) != 0)
+		return false;
+	t += 6;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	return *t == '\0' || *t == ';';
+}
+
 enum fetch { FETCH_RECORD, FETCH_NONE, FETCH_SEVERAL, FETCH_TEMPFAIL };
 
 /* The one DMARC record at _dmarc.<domain> into rec; only an absent one
@@ -143,9 +164,7 @@ fetch_record(struct conn *c, const char *domain, char *rec, size_t len)
 	} else if (a->status == DNS_FOUND) {
 		for (int k = 0; k < a->nrr; k++) {
 			const char *t = a->rr[k];
-			/* RFC 7489 6.6.3: records that start with "v=DMARC1" */
-			if (strncmp(t, "v=DMARC1", 8) != 0 ||
-			    (t[8] != '\0' && t[8] != ';' && t[8] != ' ' && t[8] != '\t'))
+			if (!dmarc_version(t))
 				continue;
 			if (found++ == 0)
 				snprintf(rec, len, "%s", t);

@@ -49,9 +49,14 @@ NO = SMFIR_REPLYCODE
 
 -- message(conn, path, want): DATA, the header fields and body of a file
 -- (CRLF line ends, as t/auth/make-corpus.py writes them), end of message;
--- want is the reply wanted at EOM.  Header values go with the space after
--- the colon: miltertest offers SMFIP_HDR_LEADSPC, doorman takes it, and an
--- MTA then passes values as they came (and takes ours as we give them).
+-- want is the reply wanted at EOM (nil: any, for the caller to judge).
+-- Header values keep the space after the colon: miltertest offers
+-- SMFIP_HDR_LEADSPC, doorman takes it, and an MTA then passes values as
+-- they came (and takes ours as we give them).  miltertest itself puts one space before the value it is given when the
+-- option is on, so the value goes without its first space: the field
+-- reaches doorman byte for byte (simple header canonicalization sees
+-- every byte; a message whose field has no space after the colon gets
+-- one, which the corpora do not have).
 function message(conn, path, want)
 	local f = assert(io.open(path, "rb"))
 	local data = f:read("*a")
@@ -63,7 +68,7 @@ function message(conn, path, want)
 	local name, value
 	local function send()
 		if name then
-			assert(mt.header(conn, name, value) == nil)
+			assert(mt.header(conn, name, (value:gsub("^ ", "", 1))) == nil)
 			check(mt.getreply(conn), SMFIR_CONTINUE, "header " .. name)
 		end
 	end
@@ -84,5 +89,7 @@ function message(conn, path, want)
 		check(mt.getreply(conn), SMFIR_CONTINUE, "body")
 	end
 	assert(mt.eom(conn) == nil)
-	check(mt.getreply(conn), want, "EOM " .. path)
+	if want ~= nil then
+		check(mt.getreply(conn), want, "EOM " .. path)
+	end
 end
