@@ -181,6 +181,42 @@ name_text(const unsigned char *data, size_t len)
 	return out;
 }
 
+int
+dns_txt_exact(const struct dns_answer *a, char **txt, size_t *len, int max)
+{
+	ldns_pkt *pkt = NULL;
+	ldns_rr_list *rrs;
+	int n = 0;
+
+	if (a->wire == NULL || ldns_wire2pkt(&pkt, a->wire, a->wirelen) != LDNS_STATUS_OK)
+		return -1;
+	rrs = ldns_pkt_answer(pkt);
+	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs) && n < max; i++) {
+		ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		size_t used = 0;
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TXT || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
+			continue;
+		/* every string is <length><bytes>: the rdata's own size bounds the record */
+		for (size_t k = 0; k < ldns_rr_rd_count(rr); k++)
+			used += ldns_rdf_size(ldns_rr_rdf(rr, k));
+		txt[n] = xmalloc(used + 1);
+		used = 0;
+		for (size_t k = 0; k < ldns_rr_rd_count(rr); k++) {
+			const ldns_rdf *f = ldns_rr_rdf(rr, k);
+			const uint8_t *d = ldns_rdf_data(f);
+			size_t l = ldns_rdf_size(f) > 0 ? d[0] : 0;
+			if (l + 1 > ldns_rdf_size(f))
+				l = ldns_rdf_size(f) > 0 ? ldns_rdf_size(f) - 1 : 0;
+			memcpy(txt[n] + used, d + 1, l);
+			used += l;
+		}
+		txt[n][used] = '\0';
+		len[n++] = used;
+	}
+	ldns_pkt_free(pkt);
+	return n;
+}
+
 /* One record's rdata as text, or NULL when it is malformed. */
 static char *
 rr_text(int type, const unsigned char *data, int len)

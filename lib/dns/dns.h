@@ -104,4 +104,14 @@ void dns_batch_free(struct dns_batch *b);
 
 const char *dns_status_name(enum dns_status s);
 
+/*
+ * dns_txt_exact - the TXT records of an answer byte for byte, read from
+ * its wire form: each record's strings joined with every byte kept (NUL,
+ * control and 8-bit bytes included, no length cut), where rr[] shows
+ * unprintable bytes as '?' and cuts at 1024.  Up to max records into
+ * txt[] (each newly allocated, NUL-terminated for convenience) with their
+ * lengths in len[]; how many, or -1 when there is no wire form to read.
+ */
+int dns_txt_exact(const struct dns_answer *a, char **txt, size_t *len, int max);
+
 #endif
