@@ -22,6 +22,8 @@
 # costs Postfix, the floor under any milter's ratio.
 # SOCKET=unix (the default, as doorman(8) recommends) has Postfix reach
 # doorman on a unix socket; SOCKET=inet on TCP loopback.
+# ENGINE=native|libmilter sets milter.engine of both doormen (default: the
+# schema's); bench/run-engines.sh alternates engines.
 # PROFILE=FILE records doorman's CPU profile (perf) of the first corpus row.
 # SYSPROFILE=PREFIX records the whole machine (perf -a) during the first
 # round's corpus rows, alone and with doorman, as PREFIX-alone.data and
@@ -36,6 +38,7 @@ runs=${4:-3}
 . "$here/../t/lib/postfix.sh"
 . "$here/../t/lib/nsd.sh"
 . "$here/../t/lib/shipped.sh"
+export DOORMAN_ENGINE=${ENGINE:-} # set_engine (t/lib/common.sh) reads it
 deps_postfix
 deps_nsd
 milter_port=17580 dns_port=17581 sink_port=17582 smtp_port=17583 sub_port=17584
@@ -59,6 +62,7 @@ sed -i -e 's/^\([[:space:]]*accepts = \)true;/\1false;/' \
 # start_unix_doorman CONF LOG SOCK - doorman in the background on a unix
 # socket (UNIX_PID), once it is there
 start_unix_doorman() {
+	set_engine "$1"
 	"$build/milter/doorman" -n -c "$1" || die "doorman -n refused $1"
 	"$build/milter/doorman" -f -c "$1" 2>"$2" &
 	UNIX_PID=$!

@@ -13,6 +13,8 @@
 # seconds per 1,000 messages), then the scale run: SCALE connections held
 # open past HELO, one message on each, doorman's resident memory.
 # PROFILE=FILE records doorman's CPU profile of the run with perf.
+# ENGINE=native|libmilter sets milter.engine (default: the schema's);
+# SCALE=0 skips the scale run.  bench/run-engines.sh alternates engines.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: run-milter.sh BUILD_DIR [MSGS] [CONNS] [SCALE]}" && pwd)
@@ -22,6 +24,7 @@ scale=${4:-2000}
 . "$here/../t/lib/common.sh"
 . "$here/../t/lib/nsd.sh"
 . "$here/../t/lib/shipped.sh"
+export DOORMAN_ENGINE=${ENGINE:-} # start_doorman sets milter.engine from it
 deps_nsd
 port=17560 dns_port=17561
 work=$(mktemp -d /tmp/doorman-bench.XXXXXX)
@@ -55,8 +58,10 @@ if [ -n "${PERF_PID:-}" ]; then
 	wait "$PERF_PID" || true
 fi
 grep -q 'dmarc=pass' "$work/doorman.log" || true
-echo "scale: $scale connections"
-gen -S "$scale"
+if [ "$scale" -gt 0 ]; then
+	echo "scale: $scale connections"
+	gen -S "$scale"
+fi
 if grep -E 'ERROR|runtime error|action=(reject|tempfail)' "$work/doorman.log" | head -5 | grep -q .; then
 	echo "doorman refused or failed something under load:" >&2
 	grep -E 'ERROR|runtime error|action=(reject|tempfail)' "$work/doorman.log" | head -5 >&2

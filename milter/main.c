@@ -12,7 +12,9 @@
  * detach (unless -f), write the pid file, then drop to milter.user before
  * any connection is served.  SIGUSR1 reloads the policy; a policy that does
  * not load leaves the running one in place.  SIGHUP, SIGTERM and SIGINT
- * stop it (proto_run() waits for them in the main thread).
+ * stop it (the engine waits for them: proto_run() in the main thread,
+ * libmilter in a thread of its own).  milter.engine chooses the engine
+ * (engine.h) at start; a reload cannot change it.
  */
 #define _GNU_SOURCE /* pthread_setattr_default_np */
 #include <errno.h>
@@ -35,6 +37,7 @@
 #include "config.h"
 #include "dkimkeys.h"
 #include "dns.h"
+#include "engine.h"
 #include "errs.h"
 #include "log.h"
 #include "milter.h"
@@ -100,10 +103,11 @@ warn_restart_only(const struct config *c)
 	    !strlist_equal(&c->resolver_upstreams, &first->resolver_upstreams) ||
 	    !strlist_equal(&c->resolver_unblock, &first->resolver_unblock) ||
 	    !strlist_equal(&c->resolver_zones, &first->resolver_zones) ||
-	    strcmp(c->public_suffix_list, first->public_suffix_list) != 0)
+	    strcmp(c->public_suffix_list, first->public_suffix_list) != 0 ||
+	    strcmp(c->engine, first->engine) != 0)
 		log_msg(LOG_WARNING, "reload: milter.socket, milter.user, milter.pidfile, "
-				     "resolver.upstreams/unblock/zones and dmarc.public_suffix_list "
-				     "take effect at the next start only");
+				     "milter.engine, resolver.upstreams/unblock/zones and "
+				     "dmarc.public_suffix_list take effect at the next start only");
 }
 
 static struct dns *resolver; /* set before the reload thread starts */
@@ -297,16 +301,15 @@ start_resolver(const struct config *cfg)
 	return d;
 }
 
-/* Bind, detach, write the pid file, drop privileges: in that order.
- * Returns the listening socket. */
+/* Bind (through engine E), detach, write the pid file, drop privileges:
+ * in that order. */
 static int
-serve_setup(const struct config *cfg, bool foreground)
+serve_setup(const struct engine *e, const struct config *cfg, bool foreground)
 {
 	char why[256];
-	int fd;
 
 	umask(007); /* a unix socket: owner and group (the MTA's) only */
-	if ((fd = proto_listen(cfg->socket, why, sizeof(why))) < 0) {
+	if (e->listen(cfg->socket, &milter_filter, (int)cfg->timeout, why, sizeof(why)) < 0) {
 		log_msg(LOG_ERR, "%s", why);
 		return -1;
 	}
@@ -314,23 +317,22 @@ serve_setup(const struct config *cfg, bool foreground)
 		log_msg(LOG_ERR, "cannot detach: %s", strerror(errno));
 		return -1;
 	}
-	if (write_pidfile(cfg->pidfile) < 0 || drop_privileges(cfg->user, cfg->socket) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	if (write_pidfile(cfg->pidfile) < 0 || drop_privileges(cfg->user, cfg->socket) < 0)
+		return -1; /* the process exits: that closes the socket */
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
 	bool check_only = false, foreground = false;
+	const struct engine *engine;
 	struct config *cfg;
 	struct dns *dns;
 	pthread_t tid;
 	sigset_t set, stop;
 	char why[256];
-	int ch, rc, lfd;
+	int ch, rc;
 
 	while ((ch = getopt(argc, argv, "c:fnDVh")) != -1) {
 		switch (ch) {
@@ -381,14 +383,16 @@ main(int argc, char **argv)
 		log_open("doorman", false, log_facility_parse(cfg->log_facility));
 
 	first = cfg; /* main's reference, kept to the end */
-	if ((lfd = serve_setup(cfg, foreground)) < 0) {
+	engine = engine_by_name(cfg->engine); /* the schema admits no other name */
+	milter_set_engine(engine);
+	if (serve_setup(engine, cfg, foreground) < 0) {
 		config_unref(first);
 		return 1;
 	}
 	/*
 	 * Block the signals that threads sigwait() for before any thread
 	 * starts: SIGUSR1 for reload_thread, SIGHUP/SIGTERM/SIGINT for
-	 * proto_run() in this thread.  A thread that left SIGTERM unblocked
+	 * the engine (proto_run() in this thread, or libmilter's own).  A thread that left SIGTERM unblocked
 	 * would take it and die by its default action.
 	 */
 	sigemptyset(&stop);
@@ -423,10 +427,10 @@ main(int argc, char **argv)
 	}
 	pthread_detach(tid);
 
-	log_msg(LOG_INFO, "doorman %s listening on %s, policy %s", DOORMAN_VERSION, cfg->socket,
-		config_path);
+	log_msg(LOG_INFO, "doorman %s listening on %s, policy %s, engine %s", DOORMAN_VERSION,
+		cfg->socket, config_path, engine->name);
 	tell_ready();
-	rc = proto_run(lfd, &milter_filter, (int)cfg->timeout, &stop);
+	rc = engine->run(&stop);
 	log_msg(LOG_INFO, "doorman stopping");
 	log_dns_stats();
 	if (*first->pidfile)

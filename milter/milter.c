@@ -1,12 +1,16 @@
 /*
  * milter.c - the milter callbacks (see milter.h)
  *
- * Each connection's state is a struct mconn behind pctx_setpriv(): the
+ * The callbacks are served by one of two milter engines (engine.h: the
+ * native proto.c or libmilter, milter.engine), reached only through the
+ * operations of the one milter_set_engine() chose.
+ *
+ * Each connection's state is a struct mconn behind eng->setpriv(): the
  * engine's struct conn (from connect on) and the verdicts held for a step
- * that can answer (below).  proto.c runs a connection's callbacks one at a
- * time, maybe on different worker threads, so it needs no lock, and
- * nothing here is thread-local.  Strings from proto.c (arguments,
- * pctx_getsym) are borrowed: the engine copies what it keeps.
+ * that can answer (below).  Both engines run a connection's callbacks one
+ * at a time, maybe on different threads, so it needs no lock, and
+ * nothing here is thread-local.  Strings from the engine (arguments,
+ * eng->getsym) are borrowed: the session copies what it keeps.
  *
  * Replies doorman never needs to give (header fields, end of header, body
  * chunks, DATA: they always go on) are negotiated away where the MTA
@@ -31,11 +35,12 @@
 #include <string.h>
 
 #include "config.h"
+#include "engine.h"
 #include "log.h"
-#include "proto.h"
 #include "session.h"
 
-static struct dns *milter_dns; /* set once before proto_run(), then read-only */
+static struct dns *milter_dns;        /* set once before serving, then read-only */
+static const struct engine *eng = &engine_native; /* likewise */
 
 /* steps whose reply we do without when the MTA offers it */
 #define NR_STEPS (SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY | SMFIP_NR_DATA | SMFIP_NR_UNKN)
@@ -52,10 +57,16 @@ milter_set_dns(struct dns *d)
 	milter_dns = d;
 }
 
+void
+milter_set_engine(const struct engine *e)
+{
+	eng = e;
+}
+
 static struct mconn *
 mconn_of(struct pctx *ctx)
 {
-	return pctx_getpriv(ctx);
+	return eng->getpriv(ctx);
 }
 
 static struct conn *
@@ -73,19 +84,19 @@ conn_of(struct pctx *ctx, const char *stage)
 static bool
 leadspc(struct pctx *ctx)
 {
-	return pctx_protocol(ctx) & SMFIP_HDR_LEADSPC;
+	return eng->protocol(ctx) & SMFIP_HDR_LEADSPC;
 }
 
 static void
 take_qid(struct pctx *ctx, struct conn *c)
 {
-	session_set_qid(c, pctx_getsym(ctx, "i"));
+	session_set_qid(c, eng->getsym(ctx, "i"));
 }
 
 /*
  * milter_answer - the one place a verdict becomes a milter return.  A
- * reply goes with REJECT and TEMPFAIL only (proto.c drops a reply whose
- * first digit does not match); '%' is doubled because Sendmail and Postfix
+ * reply goes with REJECT and TEMPFAIL only (both engines drop a reply
+ * whose first digit does not match); '%' is doubled because Sendmail and Postfix
  * take a milter's reply text as a format (Sendmail's convention).
  */
 static enum pstat
@@ -102,7 +113,7 @@ milter_answer(struct pctx *ctx, const struct verdict *v)
 		text[j++] = *p;
 	}
 	text[j] = '\0';
-	if (pctx_setreply(ctx, v->reply.code, v->reply.ecode, text) < 0)
+	if (eng->setreply(ctx, v->reply.code, v->reply.ecode, text) < 0)
 		log_msg(LOG_WARNING, "reply \"%03d %s %s\" not sendable: the MTA's own goes instead",
 			v->reply.code, v->reply.ecode, text);
 	return v->action == ACTION_REJECT ? PS_REJECT : PS_TEMPFAIL;
@@ -112,7 +123,7 @@ milter_answer(struct pctx *ctx, const struct verdict *v)
 static enum pstat
 go_on(struct pctx *ctx, unsigned long step)
 {
-	return pctx_protocol(ctx) & step ? PS_NOREPLY : PS_CONTINUE;
+	return eng->protocol(ctx) & step ? PS_NOREPLY : PS_CONTINUE;
 }
 
 /* the verdict of STEP: answered, or held in HELD when STEP has no reply */
@@ -120,7 +131,7 @@ static enum pstat
 answer_or_hold(struct pctx *ctx, struct verdict *held, const struct verdict *v,
 	       unsigned long step)
 {
-	if (!(pctx_protocol(ctx) & step))
+	if (!(eng->protocol(ctx) & step))
 		return milter_answer(ctx, v);
 	if ((v->action == ACTION_REJECT || v->action == ACTION_TEMPFAIL) &&
 	    held->action == ACTION_CONTINUE)
@@ -138,7 +149,7 @@ fail_step(struct pctx *ctx, unsigned long step, const char *why)
 
 	verdict_set_action(&v, "internal", ACTION_TEMPFAIL, &r, NULL, why);
 	if (m == NULL)
-		return pctx_protocol(ctx) & step ? PS_NOREPLY : milter_answer(ctx, &v);
+		return eng->protocol(ctx) & step ? PS_NOREPLY : milter_answer(ctx, &v);
 	return answer_or_hold(ctx, &m->held_msg, &v, step);
 }
 
@@ -190,10 +201,10 @@ on_connect(struct pctx *ctx, const char *hostname, const char *addr)
 	ci.hostname = hostname;
 	ci.dns = milter_dns;
 	ci.addr = addr;
-	ci.daemon_name = pctx_getsym(ctx, "{daemon_name}");
-	ci.daemon_addr = pctx_getsym(ctx, "{daemon_addr}");
+	ci.daemon_name = eng->getsym(ctx, "{daemon_name}");
+	ci.daemon_addr = eng->getsym(ctx, "{daemon_addr}");
 	if (ci.daemon_addr == NULL)
-		ci.daemon_addr = pctx_getsym(ctx, "{if_addr}");
+		ci.daemon_addr = eng->getsym(ctx, "{if_addr}");
 	if ((cfg = config_current()) == NULL) {
 		log_msg(LOG_ERR, "stage=connect action=tempfail reason=\"no policy loaded\"");
 		return PS_TEMPFAIL;
@@ -204,7 +215,7 @@ on_connect(struct pctx *ctx, const char *hostname, const char *addr)
 			log_msg(LOG_ERR, "stage=connect action=tempfail reason=\"no memory for the connection\"");
 			return PS_TEMPFAIL;
 		}
-		pctx_setpriv(ctx, m);
+		eng->setpriv(ctx, m);
 	}
 	conn_free(m->c); /* a second connect on the same context: start over */
 	memset(&m->held_conn, 0, sizeof(m->held_conn));
@@ -240,7 +251,7 @@ on_envfrom(struct pctx *ctx, char **argv, int argc)
 	m = mconn_of(ctx);
 	memset(&m->held_msg, 0, sizeof(m->held_msg)); /* a new transaction */
 	take_qid(ctx, c);
-	session_mail(c, argv[0], pctx_getsym(ctx, "{auth_authen}"), &v);
+	session_mail(c, argv[0], eng->getsym(ctx, "{auth_authen}"), &v);
 	return answer_or_hold(ctx, &m->held_msg, &v, SMFIP_NR_MAIL);
 }
 
@@ -331,7 +342,7 @@ add_field(struct pctx *ctx, bool insert, const char *name, const char *value)
 			return -1;
 		snprintf(v, n, " %s", value);
 	}
-	rc = insert ? pctx_insheader(ctx, 0, name, v) : pctx_addheader(ctx, name, v);
+	rc = insert ? eng->insheader(ctx, 0, name, v) : eng->addheader(ctx, name, v);
 	if (v != value)
 		free(v);
 	return rc;
@@ -344,7 +355,7 @@ apply_edits(struct pctx *ctx, const struct eom_edits *e)
 {
 	/* from the last, so no deletion moves an index still to come */
 	for (size_t i = e->nar_delete; i-- > 0;)
-		if (pctx_chgheader(ctx, "Authentication-Results", (int)e->ar_delete[i], NULL) < 0)
+		if (eng->chgheader(ctx, "Authentication-Results", (int)e->ar_delete[i], NULL) < 0)
 			return -1;
 	if (e->received_spf != NULL &&
 	    add_field(ctx, true, "Received-SPF", e->received_spf) < 0)
@@ -354,7 +365,7 @@ apply_edits(struct pctx *ctx, const struct eom_edits *e)
 		return -1;
 	if (e->tag != NULL && add_field(ctx, false, TAG_HEADER, e->tag) < 0)
 		return -1;
-	if (e->quarantine[0] != '\0' && pctx_quarantine(ctx, e->quarantine) < 0)
+	if (e->quarantine[0] != '\0' && eng->quarantine(ctx, e->quarantine) < 0)
 		return -1;
 	return 0;
 }
@@ -363,7 +374,7 @@ apply_edits(struct pctx *ctx, const struct eom_edits *e)
 static int
 edit_rcpt(void *ctx, const char *addr, bool add)
 {
-	return add ? pctx_addrcpt(ctx, addr) : pctx_delrcpt(ctx, addr);
+	return add ? eng->addrcpt(ctx, addr) : eng->delrcpt(ctx, addr);
 }
 
 static enum pstat
@@ -419,7 +430,7 @@ on_close(struct pctx *ctx)
 	if (m != NULL) {
 		conn_free(m->c);
 		free(m);
-		pctx_setpriv(ctx, NULL);
+		eng->setpriv(ctx, NULL);
 	}
 }
 

@@ -4,7 +4,7 @@
 # run again: it installs only what is missing.
 set -eu
 
-build_pkgs="build-essential cmake pkg-config libconfig-dev libcmocka-dev libunbound-dev libldns-dev
+build_pkgs="build-essential cmake pkg-config libmilter-dev libconfig-dev libcmocka-dev libunbound-dev libldns-dev
 	libspf2-dev libopendkim-dev libopendmarc-dev libpsl-dev libssl-dev publicsuffix
 	libpcre2-dev"
 # miltertest drives the milter protocol; postfix (smtp-sink, smtp-source) and

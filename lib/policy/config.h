@@ -140,6 +140,7 @@ struct config {
 	char *user;
 	char *pidfile;
 	long timeout;
+	char *engine; /* "native" or "libmilter" (milter/engine.c) */
 
 	char *log_facility;
 	bool log_accepts;

@@ -86,6 +86,19 @@ check_timeout(const void *field, char *why, size_t whylen)
 	return 0;
 }
 
+/* the milter protocol engines milter/engine.c knows */
+static int
+check_engine(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+
+	if (strcmp(s, "native") != 0 && strcmp(s, "libmilter") != 0) {
+		snprintf(why, whylen, "engine \"%s\": native or libmilter", s);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 check_facility(const void *field, char *why, size_t whylen)
 {
@@ -418,6 +431,8 @@ const struct setting schema[] = {
 	  "file the process id is written to, before dropping privileges; empty for none" },
 	{ "milter.timeout", G(timeout), ST_INT, "600", check_timeout,
 	  "seconds a connection may wait for the MTA's next command before doorman closes it" },
+	{ "milter.engine", G(engine), ST_STRING, "native", check_engine,
+	  "milter protocol engine: native (doorman's own) or libmilter (Sendmail's); at start only" },
 	{ "log.facility", G(log_facility), ST_STRING, "mail", check_facility,
 	  "syslog facility (mail, daemon, user, local0..local7); -f logs to stderr instead" },
 	{ "log.accepts", G(log_accepts), ST_BOOL, "true", NULL,

@@ -50,13 +50,29 @@ wait_file() {
 	return 1
 }
 
-# start_doorman BIN CONF LOG PORT - foreground doorman, stderr to LOG
+# start_doorman BIN CONF LOG PORT - foreground doorman, stderr to LOG.
+# DOORMAN_ENGINE=libmilter (or native) sets milter.engine in CONF first:
+# how the suites run a second time against the other engine.
 start_doorman() {
 	local bin=$1 conf=$2 log=$3 port=$4
+	set_engine "$conf"
 	"$bin" -n -c "$conf" || die "doorman -n rejected $conf"
 	"$bin" -f -c "$conf" 2>"$log" &
 	DOORMAN_PID=$!
 	wait_port 127.0.0.1 "$port" 10 || { cat "$log" >&2; die "doorman did not listen on $port"; }
+}
+
+# set_engine CONF - milter.engine = $DOORMAN_ENGINE in CONF, if that is
+# set: the engine setting CONF has (a shipped policy), else one beside its
+# socket setting
+set_engine() {
+	[ -n "${DOORMAN_ENGINE:-}" ] || return 0
+	if grep -q 'engine = "' "$1"; then
+		sed -i "s/engine = \"[^\"]*\"/engine = \"$DOORMAN_ENGINE\"/" "$1"
+	else
+		sed -i "0,/socket = /s//engine = \"$DOORMAN_ENGINE\"; socket = /" "$1"
+	fi
+	grep -q "engine = \"$DOORMAN_ENGINE\"" "$1" || die "no milter socket setting in $1"
 }
 
 # stop_bg PID - stop a server this shell started in the background

@@ -31,3 +31,10 @@ QID=KEPT WANT=1 timeout 30 miltertest -s reload-after.lua
 sed -e 's/, "newlocal.example"//' "$conf.good" >"$conf"
 reload_and_wait 3
 QID=REMOVED WANT=0 timeout 30 miltertest -s reload-after.lua
+
+# another milter.engine: a warning, and the running engine serves on
+if grep -q 'engine = "libmilter"' "$conf"; then other=native; else other=libmilter; fi
+DOORMAN_ENGINE=$other set_engine "$conf"
+grep -q "engine = \"$other\"" "$conf"
+reload_and_wait 4
+QID=ENGINE WANT=0 timeout 30 miltertest -s reload-after.lua
