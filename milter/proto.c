@@ -312,8 +312,11 @@ const char *
 pctx_getsym(struct pctx *c, const char *name)
 {
 	for (int st = MS_N - 1; st >= 0; st--) {
-		const char *p = c->mac[st], *end = p + c->maclen[st];
-		while (p != NULL && p < end) {
+		const char *p = c->mac[st], *end;
+		if (p == NULL) /* no macros for this stage (NULL + 0 is undefined) */
+			continue;
+		end = p + c->maclen[st];
+		while (p < end) {
 			const char *val = p + strlen(p) + 1;
 			if (val >= end)
 				break;
@@ -607,6 +610,32 @@ take_packets(struct pctx *c)
 	}
 	memmove(c->in, c->in + off, c->inlen - off);
 	c->inlen -= off;
+	return rc;
+}
+
+int
+proto_feed(const struct pfilter *f, const unsigned char *data, size_t len)
+{
+	struct pctx *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (c == NULL)
+		return -1;
+	c->fd = -1;
+	eng.f = f;
+	if (len > 0 && (c->in = malloc(len)) == NULL) {
+		free(c);
+		return -1;
+	}
+	if (len > 0)
+		memcpy(c->in, data, len);
+	c->inlen = c->incap = len;
+	rc = take_packets(c);
+	f->close(c);
+	macros_clear(c, MS_CONNECT);
+	free(c->in);
+	free(c->out);
+	free(c);
 	return rc;
 }
 

@@ -93,6 +93,15 @@ const char *proto_unix_path(const char *spec);
  */
 int proto_run(int fd, const struct pfilter *f, int timeout, const sigset_t *stop);
 
+/*
+ * proto_feed - DATA as the MTA's input on a connection of its own, through
+ * the same packet parser and dispatcher proto_run() uses, with filter F;
+ * the answers are dropped, F's close() comes at the end.  Returns what
+ * the parser decided (0 go on, -1 close, 1 QUIT).  For t/fuzz only: it sets
+ * the engine's filter, so never while proto_run() serves.
+ */
+int proto_feed(const struct pfilter *f, const unsigned char *data, size_t len);
+
 /* pctx_getsym - the MTA's macro NAME ("i", "{daemon_name}"; either
  * spelling of a one-letter name), latest stage first; NULL if not sent. */
 const char *pctx_getsym(struct pctx *, const char *name);

@@ -157,15 +157,30 @@ dns_stats_get(struct dns *d, struct dns_stats *out)
 	out->over_budget = __atomic_load_n(&d->stats.over_budget, __ATOMIC_RELAXED);
 }
 
-/* A domain name in wire form (uncompressed, as libunbound hands rdata). */
+/*
+ * A domain name in wire form (uncompressed, as libunbound hands rdata), or
+ * NULL when malformed.  The labels are checked here before ldns sees them:
+ * ldns_rdf2str() trusts the length bytes (a label running past the end,
+ * "05 00 00 ff ff 00", made it loop without end), and libunbound's own
+ * parser is not a bound this file relies on.
+ */
 static char *
 name_text(const unsigned char *data, size_t len)
 {
-	ldns_rdf *rdf = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, len, data);
+	ldns_rdf *rdf;
 	char *s, *out;
-	size_t n;
+	size_t n, off = 0;
 
-	if (rdf == NULL)
+	for (;;) {
+		if (off >= len || data[off] > 63) /* past the end, or compressed */
+			return NULL;
+		if (data[off] == 0)
+			break;
+		off += 1 + (size_t)data[off];
+	}
+	if (off + 1 != len || len > 255) /* the whole rdata; RFC 1035 2.3.4: 255 octets */
+		return NULL;
+	if ((rdf = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, off + 1, data)) == NULL)
 		return NULL;
 	s = ldns_rdf2str(rdf);
 	ldns_rdf_deep_free(rdf);
@@ -217,9 +232,8 @@ dns_txt_exact(const struct dns_answer *a, char **txt, size_t *len, int max)
 	return n;
 }
 
-/* One record's rdata as text, or NULL when it is malformed. */
-static char *
-rr_text(int type, const unsigned char *data, int len)
+char *
+dns_rr_text(int type, const unsigned char *data, int len)
 {
 	char buf[DNS_TXT_MAX + 1];
 	size_t used = 0;
@@ -299,7 +313,7 @@ fill(struct dns *d, struct dns_answer *a, int type, int err, struct ub_result *r
 		return;
 	}
 	for (int i = 0; r->havedata && r->data[i] != NULL && a->nrr < DNS_RR_MAX; i++) {
-		char *t = rr_text(type, (const unsigned char *)r->data[i], r->len[i]);
+		char *t = dns_rr_text(type, (const unsigned char *)r->data[i], r->len[i]);
 		if (t != NULL)
 			a->rr[a->nrr++] = t;
 	}

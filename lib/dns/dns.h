@@ -114,4 +114,13 @@ const char *dns_status_name(enum dns_status s);
  */
 int dns_txt_exact(const struct dns_answer *a, char **txt, size_t *len, int max);
 
+/*
+ * dns_rr_text - one record's rdata (TYPE, as libunbound hands it) as the
+ * text rr[] holds (see above), newly allocated; NULL when it is malformed
+ * or of a type not listed: a name whose labels run past the rdata, a
+ * compression pointer, a name over 255 octets, a short MX.  Every answer
+ * goes through it; exported for the tests and t/fuzz.
+ */
+char *dns_rr_text(int type, const unsigned char *data, int len);
+
 #endif

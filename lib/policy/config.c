@@ -177,6 +177,27 @@ src_file(struct loader *ld, const config_setting_t *cs)
 	return ld->incname;
 }
 
+/*
+ * refuse - a refused value is not kept: the setting goes back to its
+ * default (which the schema guarantees valid), so nothing loaded after the
+ * schema check (data files, recipient domains, rules) ever sees an item
+ * the check refused.  The file is refused all the same (errs).  Loading a
+ * list stops at its first refused item.
+ */
+static void
+refuse(const struct setting *s, void *base)
+{
+	void *field = FIELD(base, s);
+
+	if (is_list(s->type))
+		clear_list(s, field);
+	else if (s->type == ST_STRING) {
+		free(*(char **)field);
+		*(char **)field = NULL;
+	}
+	apply_default(s, base);
+}
+
 static void
 apply_value(struct loader *ld, const struct setting *s, void *base, config_setting_t *cs)
 {
@@ -200,8 +221,11 @@ apply_value(struct loader *ld, const struct setting *s, void *base, config_setti
 				errs_add(ld->errs, file, line, "%s: item %d is not a string", s->name, i + 1);
 				continue;
 			}
-			if (apply_string(s, field, str, why, sizeof(why)) < 0)
+			if (apply_string(s, field, str, why, sizeof(why)) < 0) {
 				errs_add(ld->errs, file, line, "%s: %s", s->name, why);
+				refuse(s, base);
+				return;
+			}
 		}
 	} else if (s->type == ST_BOOL) {
 		if (t != CONFIG_TYPE_BOOL) {
@@ -223,13 +247,16 @@ apply_value(struct loader *ld, const struct setting *s, void *base, config_setti
 		}
 		if (apply_string(s, field, str, why, sizeof(why)) < 0) {
 			errs_add(ld->errs, file, line, "%s", why);
+			refuse(s, base);
 			return;
 		}
 		if (s->type == ST_REPLY)
 			((struct reply *)field)->line = line;
 	}
-	if (s->check != NULL && s->check(field, why, sizeof(why)) < 0)
+	if (s->check != NULL && s->check(field, why, sizeof(why)) < 0) {
 		errs_add(ld->errs, file, line, "%s: %s", s->name, why);
+		refuse(s, base);
+	}
 }
 
 static bool
@@ -398,6 +425,8 @@ load_recipient_domains(struct loader *ld, config_setting_t *g, struct policy *p,
 		struct rcpt_domain *d;
 		bool added;
 
+		if (eq == NULL) /* refused by the schema check: never kept (refuse()) */
+			panic("%s: item \"%s\" without '=' got past the schema", name, l->v[i]);
 		snprintf(dom, sizeof(dom), "%.*s", (int)(eq - l->v[i]), l->v[i]);
 		d = rcpt_domain_of(p, dom, &added);
 		if (!added) {
@@ -455,6 +484,7 @@ load_policies(struct loader *ld, config_t *cf, struct config *c)
 	for (int i = 0; i < n; i++) {
 		config_setting_t *g = config_setting_get_elem(ps, (unsigned)i);
 		struct policy *p = &c->policies[c->npolicies++];
+		size_t before;
 
 		defaults(SCOPE_POLICY, p);
 		p->name = xstrdup(config_setting_name(g));
@@ -464,8 +494,12 @@ load_policies(struct loader *ld, config_t *cf, struct config *c)
 				 "policies.%s must be a group { ... }", p->name);
 			continue;
 		}
+		before = ld->errs->n;
 		walk(ld, g, "", SCOPE_POLICY, p);
 		check_rules(ld, p);
+		/* the data files are read only from settings the schema took */
+		if (ld->errs->n > before)
+			continue;
 		p->sender_access = load_table(ld, g, "sender.access", p->sender_access_path, false);
 		p->client_access = load_table(ld, g, "client.access", p->client_access_path, true);
 		load_recipients(ld, g, p);

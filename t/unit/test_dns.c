@@ -285,6 +285,55 @@ teardown(void **state)
 	return 0;
 }
 
+/* rdata as a hostile upstream (or a libunbound bug) could hand it: a name
+ * is read only within its rdata, label by label (issue 14: a label running
+ * past the end made ldns loop without end) */
+static void
+dns_rr_text__malformed_names__refused(void **state)
+{
+	static const struct {
+		int type;
+		const char *what;
+		unsigned char rd[8];
+		int len;
+		const char *want; /* NULL: refused */
+	} cases[] = {
+		{ DNS_TYPE_PTR, "label past the end", { 5, 0, 0, 0xff, 0xff, 0 }, 6, NULL },
+		{ DNS_TYPE_PTR, "no root label", { 1, 'a' }, 2, NULL },
+		{ DNS_TYPE_PTR, "compression pointer", { 0xc0, 0x0c }, 2, NULL },
+		{ DNS_TYPE_PTR, "label length 64", { 64, 'a', 0 }, 3, NULL },
+		{ DNS_TYPE_PTR, "bytes after the name", { 1, 'a', 0, 0 }, 4, NULL },
+		{ DNS_TYPE_PTR, "empty rdata", { 0 }, 0, NULL },
+		{ DNS_TYPE_MX, "MX with a label past the end", { 0, 10, 5, 'a', 0 }, 5, NULL },
+		{ DNS_TYPE_PTR, "a good name", { 1, 'A', 2, 'b', 'c', 0 }, 6, "a.bc" },
+		{ DNS_TYPE_CNAME, "the root", { 0 }, 1, "." },
+		{ DNS_TYPE_MX, "a good MX", { 0, 10, 1, 'm', 0 }, 5, "10 m" },
+	};
+	unsigned char longname[300];
+	char *t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		t = dns_rr_text(cases[i].type, cases[i].rd, cases[i].len);
+		if (cases[i].want == NULL && t != NULL)
+			fail_msg("%s: got \"%s\", want refused", cases[i].what, t);
+		if (cases[i].want != NULL && (t == NULL || strcmp(t, cases[i].want) != 0))
+			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].what, t ? t : "(refused)",
+				 cases[i].want);
+		free(t);
+	}
+	/* 256 octets: five 50-octet labels and the root label, one over RFC 1035's 255 */
+	memset(longname, 'a', sizeof(longname));
+	for (int i = 0; i < 5; i++)
+		longname[i * 51] = 50;
+	longname[255] = 0;
+	assert_null(dns_rr_text(DNS_TYPE_PTR, longname, 256));
+	longname[0] = 49; /* one octet less: 255 with the root */
+	memmove(longname + 50, longname + 51, 205);
+	assert_non_null(t = dns_rr_text(DNS_TYPE_PTR, longname, 255));
+	free(t);
+}
+
 int
 main(void)
 {
@@ -297,6 +346,7 @@ main(void)
 		cmocka_unit_test(dns__silent_upstream__timeout_bounded),
 		cmocka_unit_test(dns__threads__share_one_resolver),
 		cmocka_unit_test(dns_new__bad_upstream__error),
+		cmocka_unit_test(dns_rr_text__malformed_names__refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
