@@ -30,7 +30,7 @@ static char dir[] = "/tmp/doorman-grey.XXXXXX";
 static const char policy_text[] =
     "me: { hostnames = [ \"mx.example.org\" ]; };\n"
     "domains: { local = [ \"example.org\" ]; };\n"
-    "store: { backend = \"%s\"; path = \"%s\"; redis = \"%s\"; timeout = 200; };\n"
+    "store: { backend = \"%s\"; path = \"%s\"; redis = \"%s\"; timeout = 200; %s };\n"
     "default_policy = \"inbound\";\n"
     "policies: {\n"
     "  inbound: {\n"
@@ -44,7 +44,7 @@ static const char policy_text[] =
     "    greylist: { enabled = true; delay = 1; store_failure = \"tempfail\"; }; };\n"
     "};\n";
 
-/* a config from policy_text; extra (may be NULL) is appended */
+/* a config from policy_text; extra (may be NULL): more store settings */
 static struct config *
 load(const char *backend, const char *path, const char *redis, const char *extra, struct errs *errs)
 {
@@ -54,9 +54,7 @@ load(const char *backend, const char *path, const char *redis, const char *extra
 	snprintf(file, sizeof(file), "%s/doorman.conf", dir);
 	fp = fopen(file, "w");
 	assert_non_null(fp);
-	fprintf(fp, policy_text, backend, path, redis);
-	if (extra)
-		fputs(extra, fp);
+	fprintf(fp, policy_text, backend, path, redis, extra ? extra : "");
 	fclose(fp);
 	return config_load(file, errs);
 }
@@ -506,6 +504,39 @@ store_failure__redis_absent_started_stopped(void **state)
 	config_unref(cfg);
 }
 
+/* a reload that changes the store settings: the new snapshot gets its own
+ * store, the old one keeps working; the same LMDB path with another map
+ * size keeps the open environment (LMDB opens a file once per process) */
+static void
+reload__store_settings_changed(void **state)
+{
+	char a[300], b[300];
+	struct config *c1, *c2, *c3;
+	struct errs errs = { 0 };
+
+	(void)state;
+	snprintf(a, sizeof(a), "%s/reload-a", dir);
+	snprintf(b, sizeof(b), "%s/reload-b", dir);
+	c1 = load_ok("lmdb", a, "");
+	assert_non_null(store_shared(c1));
+	c2 = load_ok("lmdb", b, "");
+	assert_ptr_not_equal(store_shared(c2), store_shared(c1));
+	c3 = load("lmdb", a, "", "map_size = 32;", &errs);
+	assert_non_null(c3);
+	assert_ptr_equal(store_shared(c3), store_shared(c1));
+	assert_string_equal(once(c1, "inbound", "203.0.113.5", "<r@reload.example>", "<alice@example.org>"),
+			    "450 4.7.1 <alice@example.org>: Greylisted, please try again in 1 seconds");
+	/* the same file: c3 sees what c1 wrote */
+	assert_string_equal(once(c3, "inbound", "203.0.113.5", "<r@reload.example>", "<alice@example.org>"),
+			    "450 4.7.1 <alice@example.org>: Greylisted, please try again in 1 seconds");
+	assert_string_equal(once(c2, "inbound", "203.0.113.5", "<r@reload.example>", "<alice@example.org>"),
+			    "450 4.7.1 <alice@example.org>: Greylisted, please try again in 1 seconds");
+	config_unref(c1);
+	config_unref(c2);
+	config_unref(c3);
+	errs_free(&errs);
+}
+
 int
 main(void)
 {
@@ -521,6 +552,7 @@ main(void)
 	    cmocka_unit_test(config__refused_settings),
 	    cmocka_unit_test(store_failure__lmdb_unsafe_then_fixed),
 	    cmocka_unit_test(store_failure__redis_absent_started_stopped),
+	    cmocka_unit_test(reload__store_settings_changed),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, setup, teardown);
