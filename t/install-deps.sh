@@ -6,7 +6,7 @@ set -eu
 
 build_pkgs="build-essential cmake pkg-config libmilter-dev libconfig-dev libcmocka-dev libunbound-dev libldns-dev
 	libspf2-dev libopendkim-dev libopendmarc-dev libpsl-dev libssl-dev publicsuffix
-	libpcre2-dev"
+	libpcre2-dev liblmdb-dev libhiredis-dev"
 # miltertest drives the milter protocol; postfix (smtp-sink, smtp-source) and
 # swaks drive real MTAs; m4 libwrap0 liblockfile1 are what the private
 # Sendmail of the tests needs (it is unpacked, not installed: installing it
@@ -14,8 +14,10 @@ build_pkgs="build-essential cmake pkg-config libmilter-dev libconfig-dev libcmoc
 # python3-dkim signs the test messages, python3-authres parses the headers
 # doorman writes (both independent of doorman's libraries).  dovecot-lmtpd is
 # the real callout backend of t/mta/recipients.t.sh (run privately, its
-# service stays stopped).
-test_pkgs="dovecot-core dovecot-lmtpd python3 python3-dkim python3-authres nsd ldnsutils miltertest swaks postfix m4 libwrap0 liblockfile1 sasl2-bin libsasl2-modules groff-base procps iproute2 util-linux"
+# service stays stopped).  redis-server is the shared state store of the
+# store tests, started privately on a unix socket without persistence (its
+# system service is not used).
+test_pkgs="redis-server dovecot-core dovecot-lmtpd python3 python3-dkim python3-authres nsd ldnsutils miltertest swaks postfix m4 libwrap0 liblockfile1 sasl2-bin libsasl2-modules groff-base procps iproute2 util-linux"
 
 missing=""
 for p in $build_pkgs $test_pkgs; do

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "strhash.h"
 #include "xalloc.h"
 
@@ -66,10 +67,7 @@ static struct backend *registry; /* guarded by registry_mu; entries live until c
 static long
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long)clock_ms();
 }
 
 static int
@@ -139,7 +137,6 @@ static struct backend *
 backend_get(const char *spec)
 {
 	struct backend *b;
-	pthread_condattr_t ca;
 
 	pthread_mutex_lock(&registry_mu);
 	for (b = registry; b != NULL; b = b->next)
@@ -155,10 +152,7 @@ backend_get(const char *spec)
 		b->spec = xstrdup(spec);
 		b->cache = xcalloc(CACHE_BUCKETS, sizeof(*b->cache));
 		pthread_mutex_init(&b->mu, NULL);
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&b->cv, &ca);
-		pthread_condattr_destroy(&ca);
+		clock_cond_init(&b->cv);
 		b->next = registry;
 		registry = b;
 	}
@@ -441,21 +435,9 @@ probeable(const char *addr)
 static int
 take_slot(struct backend *b, long max, long deadline)
 {
-	while (b->active >= (max > 0 ? max : 1)) {
-		long left = deadline - now_ms();
-		struct timespec ts;
-
-		if (left <= 0)
+	while (b->active >= (max > 0 ? max : 1))
+		if (clock_cond_wait(&b->cv, &b->mu, deadline) < 0)
 			return -1;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += left / 1000;
-		ts.tv_nsec += (left % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&b->cv, &b->mu, &ts);
-	}
 	b->active++;
 	return 0;
 }

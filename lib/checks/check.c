@@ -15,6 +15,7 @@ const struct check *const checks[] = {
 	&check_helo,
 	&check_relay,
 	&check_rcpt, /* recipient validation right after relay, as reject_unlisted_recipient */
+	&check_greylist, /* after relay and recipient validation: nothing stored for those refused */
 	&check_sender,
 	&check_sender_dns,
 	&check_rhsbl,

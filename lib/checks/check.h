@@ -38,6 +38,7 @@ extern const struct check check_rhsbl;
 extern const struct check check_fcrdns;
 extern const struct check check_sender_dns;
 extern const struct check check_spf;
+extern const struct check check_greylist;
 
 /* relay resolution, exported for the unit tests */
 enum relay_dest {
@@ -48,5 +49,23 @@ enum relay_dest {
 };
 
 enum relay_dest relay_resolve(const struct config *cfg, const struct addr *a, const char **why);
+
+/* greylisting (check_greylist.c): the sender as greylisting knows it, lower
+ * case, without the parts that change from message to message (BATV
+ * prvs= tags, SRS0/SRS1 rewriting: the original sender, +tags); "" for <> */
+void greylist_sender(const struct addr *a, char *out, size_t len);
+
+/* greylisting's decisions since start, by kind (atomics) */
+enum greylist_count {
+	GREYLIST_NEW,
+	GREYLIST_EARLY,
+	GREYLIST_PASSED,
+	GREYLIST_ALLOWED,
+	GREYLIST_EXEMPT,
+	GREYLIST_STORE_FAILURE,
+	GREYLIST_DRYRUN, /* of new and early: would have been tempfailed */
+	GREYLIST_NCOUNTS
+};
+void greylist_counts(unsigned long out[GREYLIST_NCOUNTS]);
 
 #endif

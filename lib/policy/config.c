@@ -458,6 +458,18 @@ load_recipients(struct loader *ld, config_setting_t *g, struct policy *p)
 }
 
 static void
+load_greylist(struct loader *ld, config_setting_t *g, struct policy *p)
+{
+	char full[4096];
+	const char *path;
+
+	if (*p->greylist_exemptions_path &&
+	    (path = data_path(ld, g, "greylist.exemptions", p->greylist_exemptions_path, full,
+			      sizeof(full))))
+		p->greylist_exemptions = exempt_load(path, ld->errs);
+}
+
+static void
 free_recipients(struct policy *p)
 {
 	for (size_t i = 0; i < p->nrcpt_domains; i++) {
@@ -503,6 +515,7 @@ load_policies(struct loader *ld, config_t *cf, struct config *c)
 		p->sender_access = load_table(ld, g, "sender.access", p->sender_access_path, false);
 		p->client_access = load_table(ld, g, "client.access", p->client_access_path, true);
 		load_recipients(ld, g, p);
+		load_greylist(ld, g, p);
 	}
 }
 
@@ -524,6 +537,8 @@ finish(struct loader *ld, struct config *c)
 		free(c->authserv_id);
 		c->authserv_id = xstrdup(c->me_hostnames.v[0]);
 	}
+	if (strcmp(c->store_backend, "redis") == 0 && *c->store_redis == '\0')
+		errs_add(ld->errs, ld->path, 0, "store.backend is redis: store.redis must name the server");
 	if (c->npolicies == 0)
 		return;
 	if (*c->default_policy_name != '\0') {
@@ -562,6 +577,7 @@ config_free(struct config *c)
 		access_free(p->sender_access);
 		access_free(p->client_access);
 		free_recipients(p);
+		exempt_free(p->greylist_exemptions);
 		free(p->name);
 	}
 	free(c->policies);

@@ -24,6 +24,7 @@
 #include "dnsbl.h"
 #include "domlist.h"
 #include "errs.h"
+#include "exempt.h"
 #include "pattern.h"
 #include "rcptlist.h"
 #include "reply.h"
@@ -130,6 +131,19 @@ struct policy {
 	size_t nrcpt_domains;
 	struct pattern_set *rcpt_patterns;
 	struct alias_map *rcpt_aliases;
+
+	/* greylisting (check_greylist.c) */
+	bool greylist_enabled;
+	struct rule greylist;
+	long greylist_delay;
+	long greylist_retry_window;
+	long greylist_lifetime;
+	long greylist_auto_allow;
+	long greylist_ipv4_prefix;
+	long greylist_ipv6_prefix;
+	char *greylist_exemptions_path;
+	struct rule greylist_store_failure;
+	struct exempt_list *greylist_exemptions; /* loaded from greylist_exemptions_path */
 };
 
 struct config {
@@ -164,6 +178,16 @@ struct config {
 	struct policy *policies;
 	size_t npolicies;
 	const struct policy *default_policy;
+
+	/* the state store (lib/store/store.h) */
+	char *store_backend;         /* "lmdb" or "redis" */
+	char *store_path;
+	long store_map_size;         /* megabytes */
+	char *store_redis;
+	char *store_redis_password;
+	long store_redis_database;
+	long store_redis_pool;
+	long store_timeout;          /* milliseconds */
 };
 
 /* config_load - a new snapshot with one reference, or NULL with errs filled. */

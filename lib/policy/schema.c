@@ -21,6 +21,8 @@
 #include "callout.h"
 #include "config.h"
 #include "log.h"
+#include "reply.h"
+#include "store.h"
 
 #define DNS_FAIL_REPLY "451 4.4.3 Temporary DNS failure, try again later"
 #define G(field) SCOPE_GLOBAL, offsetof(struct config, field)
@@ -421,6 +423,126 @@ check_separators(const void *field, char *why, size_t whylen)
 	return 0;
 }
 
+/* ---- the state store (lib/store/) and greylisting (check_greylist.c) ---- */
+
+static int
+check_store_backend(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+
+	if (strcmp(s, "lmdb") == 0 || strcmp(s, "redis") == 0)
+		return 0;
+	snprintf(why, whylen, "\"%s\": lmdb or redis", s);
+	return -1;
+}
+
+static int
+check_store_path(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+
+	if (*s == '/')
+		return 0;
+	snprintf(why, whylen, "\"%s\" must be an absolute path", s);
+	return -1;
+}
+
+static int
+check_map_size(const void *field, char *why, size_t whylen)
+{
+	return in_range(field, 1, 1048576, "megabytes", why, whylen);
+}
+
+static int
+check_redis(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+	char host[256];
+	int port;
+
+	return *s == '\0' ? 0 : store_redis_parse(s, host, sizeof(host), &port, why, whylen) < 0 ? -1 : 0;
+}
+
+static int
+check_redis_database(const void *field, char *why, size_t whylen)
+{
+	return in_range(field, 0, 1000, "(a database number)", why, whylen);
+}
+
+static int
+check_redis_pool(const void *field, char *why, size_t whylen)
+{
+	return in_range(field, 1, 256, "connections", why, whylen);
+}
+
+/* a store operation runs inside a stage: Sendmail waits 10 s for a reply */
+static int
+check_store_timeout(const void *field, char *why, size_t whylen)
+{
+	return in_range(field, 10, 5000, "milliseconds", why, whylen);
+}
+
+static int
+check_grey_delay(const void *field, char *why, size_t whylen)
+{
+	return in_range(field, 1, 86400, "seconds", why, whylen);
+}
+
+static int
+check_grey_window(const void *field, char *why, size_t whylen)
+{
+	return in_range(field, 60, 30 * 86400, "seconds", why, whylen);
+}
+
+static int
+check_grey_lifetime(const void *field, char *why, size_t whylen)
+{
+	return in_range(field, 3600, 400 * 86400, "seconds", why, whylen);
+}
+
+static int
+check_auto_allow(const void *field, char *why, size_t whylen)
+{
+	return in_range(field, 0, 1000, "deliveries", why, whylen);
+}
+
+static int
+check_ipv4_prefix(const void *field, char *why, size_t whylen)
+{
+	return in_range(field, 8, 32, "bits", why, whylen);
+}
+
+static int
+check_ipv6_prefix(const void *field, char *why, size_t whylen)
+{
+	return in_range(field, 16, 128, "bits", why, whylen);
+}
+
+/* greylisting can only delay: a reject would refuse mail for being new */
+static int
+check_grey_action(const void *field, char *why, size_t whylen)
+{
+	enum action a = *(const enum action *)field;
+
+	if (a == ACTION_TEMPFAIL || a == ACTION_DRYRUN)
+		return 0;
+	snprintf(why, whylen, "%s: greylisting can only tempfail or dryrun (greylist.enabled "
+		 "turns it off)", action_name(a));
+	return -1;
+}
+
+/* a store that fails never holds mail with a 5xx, and never opens anything */
+static int
+check_store_failure(const void *field, char *why, size_t whylen)
+{
+	enum action a = *(const enum action *)field;
+
+	if (a == ACTION_ACCEPT || a == ACTION_TEMPFAIL)
+		return 0;
+	snprintf(why, whylen, "%s: a store failure takes accept or tempfail", action_name(a));
+	return -1;
+}
+
 const struct setting schema[] = {
 	/* global: the milter socket and the process */
 	{ "milter.socket", G(socket), ST_STRING, "inet:8891@127.0.0.1", check_socket,
@@ -465,6 +587,23 @@ const struct setting schema[] = {
 	{ "dmarc.public_suffix_list", G(public_suffix_list), ST_STRING,
 	  "/usr/share/publicsuffix/public_suffix_list.dat", check_readable,
 	  "public suffix list that gives organizational domains (read at start; a change needs a restart)" },
+	/* global: the state store (lib/store/store.h) */
+	{ "store.backend", G(store_backend), ST_STRING, "lmdb", check_store_backend,
+	  "where state lives: lmdb (a file on this host) or redis (shared by several MX hosts)" },
+	{ "store.path", G(store_path), ST_STRING, "/var/lib/doorman", check_store_path,
+	  "LMDB: directory of the state file, made when missing; must belong to milter.user, not writable by others" },
+	{ "store.map_size", G(store_map_size), ST_INT, "256", check_map_size,
+	  "LMDB: megabytes the state file may grow to; a write beyond is a store failure (logged, counted)" },
+	{ "store.redis", G(store_redis), ST_STRING, "", check_redis,
+	  "Redis: the server as unix:/path or host:port (an address is best)" },
+	{ "store.redis_password", G(store_redis_password), ST_STRING, "", NULL,
+	  "Redis: password sent with AUTH on each new connection; empty for none" },
+	{ "store.redis_database", G(store_redis_database), ST_INT, "0", check_redis_database,
+	  "Redis: database number (SELECT)" },
+	{ "store.redis_pool", G(store_redis_pool), ST_INT, "8", check_redis_pool,
+	  "Redis: most connections open at once; more operations wait for one within store.timeout" },
+	{ "store.timeout", G(store_timeout), ST_INT, "500", check_store_timeout,
+	  "milliseconds one store operation may take, waiting for a connection included" },
 	{ "default_policy", G(default_policy_name), ST_STRING, "", NULL,
 	  "policy for a listener no policy names; may be empty when there is one policy only" },
 
@@ -672,6 +811,34 @@ const struct setting schema[] = {
 	  "seconds a recipient the backend refused (5xx) is remembered; 0 not at all" },
 	{ "recipients.callout_max_conns", P(callout_max_conns), ST_INT, "4", check_max_conns,
 	  "most callouts in progress at once per backend; more wait up to callout_timeout" },
+
+	{ "greylist.enabled", P(greylist_enabled), ST_BOOL, "false", NULL,
+	  "greylist at RCPT, per recipient: a first delivery attempt is delayed until the client retries" },
+	{ "greylist.action", P(greylist.action), ST_ACTION, "tempfail", check_grey_action,
+	  "action for a first attempt or an early retry: tempfail, or dryrun to log would=tempfail" },
+	{ "greylist.reply", P(greylist.reply), ST_REPLY,
+	  "450 4.7.1 Greylisted, please try again in {retry} seconds", NULL,
+	  "reply for greylist.action; {retry} becomes the seconds until a retry is accepted" },
+	{ "greylist.delay", P(greylist_delay), ST_INT, "300", check_grey_delay,
+	  "seconds after the first attempt before a retry is accepted" },
+	{ "greylist.retry_window", P(greylist_retry_window), ST_INT, "172800", check_grey_window,
+	  "seconds after greylist.delay during which a retry is accepted; later, it counts as a first attempt" },
+	{ "greylist.lifetime", P(greylist_lifetime), ST_INT, "3110400", check_grey_lifetime,
+	  "seconds a passed client network, sender and recipient are remembered, renewed by each message" },
+	{ "greylist.auto_allow", P(greylist_auto_allow), ST_INT, "5", check_auto_allow,
+	  "passed deliveries after which a client network skips greylisting (an auto-allowlist); 0 never" },
+	{ "greylist.ipv4_prefix", P(greylist_ipv4_prefix), ST_INT, "24", check_ipv4_prefix,
+	  "an IPv4 client is known by its network of this many bits" },
+	{ "greylist.ipv6_prefix", P(greylist_ipv6_prefix), ST_INT, "64", check_ipv6_prefix,
+	  "an IPv6 client is known by its network of this many bits" },
+	{ "greylist.exemptions", P(greylist_exemptions_path), ST_STRING, "", NULL,
+	  "file of clients (client CIDR, name NAME), senders and recipients never greylisted; empty for none" },
+	{ "greylist.store_failure", P(greylist_store_failure.action), ST_ACTION, "accept",
+	  check_store_failure,
+	  "action when the state store cannot answer: accept (logged and counted) or tempfail" },
+	{ "greylist.store_failure_reply", P(greylist_store_failure.reply), ST_REPLY,
+	  "451 4.3.0 Temporary failure of the greylisting state, try again later", NULL,
+	  "reply for greylist.store_failure = tempfail" },
 };
 
 const size_t schema_len = sizeof(schema) / sizeof(schema[0]);

@@ -25,6 +25,7 @@ cleanup() {
 	nsd_stop
 	stop_bg "${HOLE_PID:-}"
 	stop_bg "${FAKE_PID:-}"
+	if [ -f "$work/redis.pid" ]; then stop_bg "$(cat "$work/redis.pid")"; fi
 	if [ "$T_FAILED" -gt 0 ] || [ -n "${KEEP:-}" ]; then
 		echo "--- doorman log"; cat "$work/doorman.log"
 		echo "(kept $work)"
@@ -54,8 +55,22 @@ if [ -n "$callout_port" ]; then
 	wait_port 127.0.0.1 "$callout_port" 10 || die "smtpfake did not listen on $callout_port"
 fi
 
+# a scenario whose policy names @REDIS_SOCK@ gets a private redis-server
+# (no persistence) on a unix socket in the work folder; its script may stop
+# it (the pid is in $DOORMAN_WORK/redis.pid) and start it again with
+# $DOORMAN_REDIS_START
+if grep -q '@REDIS_SOCK@' "$conf" 2>/dev/null; then
+	command -v redis-server >/dev/null || die "redis-server missing: run t/install-deps.sh"
+	export DOORMAN_REDIS_START="redis-server --port 0 --unixsocket $work/redis.sock --save '' \
+--appendonly no --daemonize yes --pidfile $work/redis.pid --logfile $work/redis.log --dir $work"
+	sh -c "$DOORMAN_REDIS_START" || die "cannot start redis-server"
+	# its pid file is written once it listens
+	wait_file "$work/redis.pid" 10 || die "redis-server did not start"
+fi
+
 fill() { sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$here|g" -e "s|@DNS_PORT@|$dns_port|g" \
-	-e "s|@SILENT_PORT@|$silent_port|g" -e "s|@CALLOUT_PORT@|$callout_port|g" "$1"; }
+	-e "s|@SILENT_PORT@|$silent_port|g" -e "s|@CALLOUT_PORT@|$callout_port|g" \
+	-e "s|@WORK@|$work|g" -e "s|@REDIS_SOCK@|$work/redis.sock|g" "$1"; }
 if [ -f "$here/conf/$name.policy" ]; then
 	# a shipped policy as it is, but for its socket, pid file and DNS
 	shipped_policy "$work" "$(cat "$here/conf/$name.policy")" "$port" "$dns_port"

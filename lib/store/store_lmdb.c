@@ -1,0 +1,412 @@
+/*
+ * store_lmdb.c - the store in an LMDB file (the default backend)
+ *
+ * NAME
+ *	store_lmdb_ops - store.h's operations over one LMDB environment
+ *
+ * DESCRIPTION
+ *	store.path is a directory holding data.mdb and lock.mdb.  It is made
+ *	(mode 0750) when missing, and refused when it is not a directory, not
+ *	ours, or writable by others (a state file others can write could open
+ *	greylisting to them).  The map size is store.map_size megabytes; a
+ *	write that does not fit is refused with MDB_MAP_FULL, which is a
+ *	logged and counted temporary failure (store_count_map_full), never a
+ *	crash: the caller's store_failure rule decides.
+ *
+ *	A record is the expiry (int64 unix seconds, 0 for none, native byte
+ *	order like LMDB's own file) followed by the value's versioned text
+ *	(store_val_encode).  An expired record reads as not found.  Expired
+ *	records are dropped without a full scan on the hot path: each write
+ *	transaction also looks at SWEEP_STEP records after where the last one
+ *	stopped, and deletes the expired ones, so the whole file is swept in
+ *	turn at the pace of the writes.
+ *
+ *	LMDB is copy-on-write with two meta pages: a process killed at any
+ *	point (kill -9) leaves the last committed transaction intact, and
+ *	stale reader slots of a dead process are cleared at open
+ *	(mdb_reader_check).  Commits flush their data (one fsync each) but
+ *	not the meta page (MDB_NOMETASYNC): a crash of the whole system may
+ *	undo the last commits, never corrupt the file; greylisting state
+ *	lost that way only greylists a sender once more.
+ *
+ * THREADS
+ *	The environment is opened once per process (store.c's registry) with
+ *	MDB_NOTLS, so a reader is tied to its transaction, not its thread.
+ *	Each operation is one transaction: readers never wait for the writer;
+ *	writers queue on LMDB's writer lock, which also guards the sweep
+ *	position (read and written only inside write transactions).
+ *
+ * LIMITS
+ *	Keys are at most STORE_KEY_MAX bytes (under LMDB's 511).  A map size
+ *	change of an open environment waits for a restart (store.c).
+ */
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "store.h"
+#include "xalloc.h"
+
+#define SWEEP_STEP 8
+#define REC_MAX 160
+
+struct lm {
+	MDB_env *env;
+	MDB_dbi dbi;
+	char sweep[STORE_KEY_MAX + 1]; /* where the sweep goes on; empty: the start */
+	size_t sweep_len;
+};
+
+static void *
+lm_open(const struct store_opts *o, char *why, size_t whylen)
+{
+	struct lm *l;
+	struct stat st;
+	MDB_txn *txn;
+	int rc, dead = 0;
+
+	if (mkdir(o->path, 0750) < 0 && errno != EEXIST) {
+		snprintf(why, whylen, "cannot make %s: %s", o->path, strerror(errno));
+		return NULL;
+	}
+	if (stat(o->path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(why, whylen, "%s is not a directory", o->path);
+		return NULL;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & S_IWOTH)) {
+		snprintf(why, whylen,
+		         "%s must belong to the user doorman runs as (uid %u) and not be "
+		         "writable by others",
+		         o->path, (unsigned)geteuid());
+		return NULL;
+	}
+	l = xcalloc(1, sizeof(*l));
+	if ((rc = mdb_env_create(&l->env)) != 0)
+		goto fail;
+	if ((rc = mdb_env_set_mapsize(l->env, (size_t)o->map_size_mb << 20)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(l->env, 510)) != 0 ||
+	    (rc = mdb_env_open(l->env, o->path, MDB_NOTLS | MDB_NOMETASYNC, 0600)) != 0)
+		goto fail;
+	mdb_reader_check(l->env, &dead);
+	if ((rc = mdb_txn_begin(l->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	if ((rc = mdb_dbi_open(txn, NULL, 0, &l->dbi)) != 0) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		goto fail;
+	if (dead > 0)
+		log_msg(LOG_INFO, "store=lmdb path=%s stale_readers_cleared=%d", o->path, dead);
+	return l;
+fail:
+	snprintf(why, whylen, "LMDB at %s: %s", o->path, mdb_strerror(rc));
+	if (l->env != NULL)
+		mdb_env_close(l->env);
+	free(l);
+	return NULL;
+}
+
+static void
+lm_close(void *h)
+{
+	struct lm *l = h;
+
+	if (l == NULL)
+		return;
+	mdb_env_close(l->env);
+	free(l);
+}
+
+static int
+fail(const char *op, int rc)
+{
+	if (rc == MDB_MAP_FULL) {
+		store_count_map_full();
+		log_msg(LOG_ERR,
+		        "store=lmdb op=%s failure=map_full reason=\"the map is full: "
+		        "raise store.map_size\"",
+		        op);
+	} else {
+		log_msg(LOG_ERR, "store=lmdb op=%s failure=\"%s\"", op, mdb_strerror(rc));
+	}
+	return STORE_TEMPFAIL;
+}
+
+static MDB_val
+kval(const struct store_key *k)
+{
+	return (MDB_val){.mv_size = k->len, .mv_data = (void *)k->s};
+}
+
+/* a record as read: 1 live (v, *expires filled), 0 expired, -1 unreadable */
+static int
+rec_decode(const MDB_val *d, int64_t now, struct store_val *v, int64_t *expires)
+{
+	int64_t exp;
+
+	if (d->mv_size < sizeof(exp) + 1)
+		return -1;
+	memcpy(&exp, d->mv_data, sizeof(exp));
+	if (expires != NULL)
+		*expires = exp;
+	if (exp != 0 && exp <= now)
+		return 0;
+	return store_val_decode((const char *)d->mv_data + sizeof(exp), d->mv_size - sizeof(exp),
+	                        v) < 0
+	           ? -1
+	           : 1;
+}
+
+static int
+rec_put(struct lm *l, MDB_txn *txn, const struct store_key *k, const struct store_val *v,
+        int64_t expires)
+{
+	char buf[REC_MAX];
+	size_t n;
+	MDB_val key = kval(k), d;
+
+	memcpy(buf, &expires, sizeof(expires));
+	n = store_val_encode(v, buf + sizeof(expires), sizeof(buf) - sizeof(expires));
+	d = (MDB_val){.mv_size = sizeof(expires) + n, .mv_data = buf};
+	return mdb_put(txn, l->dbi, &key, &d, 0);
+}
+
+/* read k in txn: STORE_FOUND, STORE_NOTFOUND (absent or expired) or STORE_TEMPFAIL */
+static int
+rec_get(struct lm *l, MDB_txn *txn, const struct store_key *k, int64_t now, struct store_val *v,
+        int64_t *expires)
+{
+	MDB_val key = kval(k), d;
+	int rc = mdb_get(txn, l->dbi, &key, &d);
+
+	if (rc == MDB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0)
+		return fail("get", rc);
+	switch (rec_decode(&d, now, v, expires)) {
+	case 1:
+		return STORE_FOUND;
+	case 0:
+		return STORE_NOTFOUND;
+	}
+	log_msg(LOG_ERR,
+	        "store=lmdb op=get failure=unreadable key=\"%s\" reason=\"a value of an "
+	        "unknown format (a newer doorman?)\"",
+	        k->s);
+	return STORE_TEMPFAIL;
+}
+
+/* a few records after the last stop: the expired ones go */
+static void
+sweep(struct lm *l, MDB_txn *txn, int64_t now)
+{
+	MDB_cursor *cur;
+	MDB_val key = {.mv_size = l->sweep_len, .mv_data = l->sweep}, d;
+	int rc;
+
+	if (mdb_cursor_open(txn, l->dbi, &cur) != 0)
+		return;
+	rc = mdb_cursor_get(cur, &key, &d, l->sweep_len ? MDB_SET_RANGE : MDB_FIRST);
+	for (int i = 0; rc == 0 && i < SWEEP_STEP; i++) {
+		if (rec_decode(&d, now, &(struct store_val){0}, NULL) == 0 &&
+		    mdb_cursor_del(cur, 0) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &key, &d, MDB_NEXT);
+	}
+	if (rc == 0 && key.mv_size <= STORE_KEY_MAX) {
+		memcpy(l->sweep, key.mv_data, key.mv_size);
+		l->sweep_len = key.mv_size;
+	} else {
+		l->sweep_len = 0; /* the end: start again */
+	}
+	mdb_cursor_close(cur);
+}
+
+static int
+wbegin(struct lm *l, MDB_txn **txn)
+{
+	int rc = mdb_txn_begin(l->env, NULL, 0, txn);
+
+	return rc == 0 ? 0 : fail("begin", rc);
+}
+
+/* sweep and commit txn; rc is the operation's own result so far */
+static int
+wend(struct lm *l, MDB_txn *txn, const char *op, int rc, int64_t now)
+{
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		return fail(op, rc);
+	}
+	sweep(l, txn, now);
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return fail(op, rc);
+	return 0;
+}
+
+static int
+lm_get(void *h, const struct store_key *k, struct store_val *v, int64_t now)
+{
+	struct lm *l = h;
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &txn);
+
+	if (rc != 0)
+		return fail("get", rc);
+	rc = rec_get(l, txn, k, now, v, NULL);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+static int
+lm_put(void *h, const struct store_key *k, const struct store_val *v, long ttl, int64_t now)
+{
+	struct lm *l = h;
+	MDB_txn *txn;
+
+	if (wbegin(l, &txn) < 0)
+		return STORE_TEMPFAIL;
+	return wend(l, txn, "put", rec_put(l, txn, k, v, ttl > 0 ? now + ttl : 0), now);
+}
+
+static int
+lm_incr(void *h, const struct store_key *k, long window, int64_t by, int64_t *count, int64_t now)
+{
+	struct lm *l = h;
+	struct store_val v;
+	int64_t expires = 0;
+	MDB_txn *txn;
+	int rc;
+
+	if (wbegin(l, &txn) < 0)
+		return STORE_TEMPFAIL;
+	rc = rec_get(l, txn, k, now, &v, &expires);
+	if (rc == STORE_TEMPFAIL) {
+		mdb_txn_abort(txn);
+		return STORE_TEMPFAIL;
+	}
+	if (rc == STORE_NOTFOUND || v.n < 1) {
+		v = (struct store_val){.f = {by}, .n = 1};
+		expires = now + window;
+	} else {
+		v.f[0] += by;
+	}
+	*count = v.f[0];
+	return wend(l, txn, "incr", rec_put(l, txn, k, &v, expires), now);
+}
+
+static int
+lm_del(void *h, const struct store_key *k)
+{
+	struct lm *l = h;
+	MDB_val key = kval(k);
+	MDB_txn *txn;
+	int rc;
+
+	if (wbegin(l, &txn) < 0)
+		return STORE_TEMPFAIL;
+	rc = mdb_del(txn, l->dbi, &key, NULL);
+	return wend(l, txn, "del", rc == MDB_NOTFOUND ? 0 : rc, store_now());
+}
+
+static int
+lm_scan(void *h, const struct store_key *prefix,
+        int (*fn)(void *arg, const char *key, const struct store_val *v, int64_t expires),
+        void *arg, int64_t now)
+{
+	struct lm *l = h;
+	MDB_val key = kval(prefix), d;
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &txn);
+
+	if (rc != 0)
+		return fail("scan", rc);
+	if ((rc = mdb_cursor_open(txn, l->dbi, &cur)) != 0) {
+		mdb_txn_abort(txn);
+		return fail("scan", rc);
+	}
+	for (rc = mdb_cursor_get(cur, &key, &d, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &key, &d, MDB_NEXT)) {
+		char name[STORE_KEY_MAX + 1];
+		struct store_val v;
+		int64_t expires;
+
+		if (key.mv_size < prefix->len || memcmp(key.mv_data, prefix->s, prefix->len) != 0 ||
+		    key.mv_size > STORE_KEY_MAX)
+			break;
+		if (rec_decode(&d, now, &v, &expires) != 1)
+			continue;
+		memcpy(name, key.mv_data, key.mv_size);
+		name[key.mv_size] = '\0';
+		if (fn(arg, name, &v, expires) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return 0;
+}
+
+static int
+lm_grey(void *h, const struct store_key *triplet, const struct store_key *net,
+        const struct grey_params *p, struct grey_result *r)
+{
+	struct lm *l = h;
+	struct store_val tv, nv;
+	struct grey_step st;
+	MDB_txn *txn;
+	int rt, rn, rc = 0;
+
+	if (wbegin(l, &txn) < 0)
+		return STORE_TEMPFAIL;
+	rt = rec_get(l, txn, triplet, p->now, &tv, NULL);
+	rn = rec_get(l, txn, net, p->now, &nv, NULL);
+	if (rt == STORE_TEMPFAIL || rn == STORE_TEMPFAIL) {
+		mdb_txn_abort(txn);
+		return STORE_TEMPFAIL;
+	}
+	grey_step(&tv, rt == STORE_FOUND, &nv, rn == STORE_FOUND, p, r, &st);
+	if (!st.write_triplet && !st.write_net) {
+		mdb_txn_abort(txn); /* an early retry changes nothing: no commit, no fsync */
+		return 0;
+	}
+	if (st.write_triplet)
+		rc = rec_put(l, txn, triplet, &st.triplet, p->now + st.triplet_ttl);
+	if (rc == 0 && st.write_net)
+		rc = rec_put(l, txn, net, &st.net, p->now + st.net_ttl);
+	return wend(l, txn, "grey", rc, p->now);
+}
+
+size_t
+store_lmdb_records(void *h)
+{
+	struct lm *l = h;
+	MDB_stat st;
+	MDB_txn *txn;
+	size_t n = 0;
+
+	if (mdb_txn_begin(l->env, NULL, MDB_RDONLY, &txn) != 0)
+		return 0;
+	if (mdb_stat(txn, l->dbi, &st) == 0)
+		n = st.ms_entries;
+	mdb_txn_abort(txn);
+	return n;
+}
+
+const struct store_ops store_lmdb_ops = {
+    .name = "lmdb",
+    .open = lm_open,
+    .close = lm_close,
+    .get = lm_get,
+    .put = lm_put,
+    .incr = lm_incr,
+    .del = lm_del,
+    .scan = lm_scan,
+    .grey = lm_grey,
+};

@@ -1,0 +1,519 @@
+/*
+ * store_redis.c - the store in Redis, shared by several MX hosts
+ *
+ * NAME
+ *	store_redis_ops - store.h's operations over a pool of hiredis connections
+ *
+ * DESCRIPTION
+ *	store.redis names the server: "unix:/path" or "host:port" (an address
+ *	is best: a host name is resolved by the system at each connect).
+ *	Each new connection sends AUTH (store.redis_password), SELECT
+ *	(store.redis_database) and SCRIPT LOAD of the one Lua script below,
+ *	once; after that every decision is one round trip: GET, SET, DEL, or
+ *	EVALSHA of the script for the read-modify-write steps (greylisting,
+ *	counters), which Redis runs atomically whichever host asks.  A server
+ *	that lost its scripts (restarted, SCRIPT FLUSH) answers NOSCRIPT, and
+ *	that one call goes again as EVAL, which loads it again.
+ *
+ *	Values are store_val_encode()'s versioned text, with Redis's own
+ *	expiry (EX): Redis drops expired keys itself.
+ *
+ *	Every operation has a deadline of store.timeout milliseconds from its
+ *	start, waiting for a pooled connection included; it bounds connect
+ *	and every read and write on the socket.  A connection that failed in
+ *	any way is closed, and the next operation opens a new one: the store
+ *	reconnects by itself.  After a connect fails, operations fail at once
+ *	for STORE_RETRY_MS (a dead server must not cost every RCPT a connect
+ *	timeout), then one tries again.
+ *
+ * THREADS
+ *	The pool (idle connections, the count of open ones, the down-until
+ *	time) is guarded by one mutex; a connection is used by one operation
+ *	at a time, outside the lock.
+ *
+ * LIMITS
+ *	One server (or a primary behind a proxy): greylisting's two keys go
+ *	in one script call, which Redis Cluster would refuse across slots.
+ *	At most store.redis_pool connections; more operations wait for one
+ *	within their deadline.
+ */
+#include <errno.h>
+#include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "clock.h"
+#include "log.h"
+#include "store.h"
+#include "xalloc.h"
+
+/*
+ * The read-modify-write steps, run atomically by Redis.  ARGV[1] names the
+ * step.  "grey" mirrors grey_step() in store.c (when you change one,
+ * change the other; test_store runs the same cases through both);
+ * "incr" is store_incr's fixed-window counter.  A value of an unknown
+ * version is an error reply, never misread.
+ */
+static const char script[] =
+    "local function dec(s)\n"
+    "  if not s then return nil end\n"
+    "  local ver, rest = string.match(s, '^(%d+):(.*)$')\n"
+    "  if ver ~= '1' then return false end\n"
+    "  local t = {}\n"
+    "  for x in string.gmatch(rest, '[^,]+') do t[#t + 1] = tonumber(x) end\n"
+    "  return t\n"
+    "end\n"
+    "local function enc(t) return '1:' .. table.concat(t, ',') end\n"
+    "if ARGV[1] == 'incr' then\n"
+    "  local v = dec(redis.call('GET', KEYS[1]))\n"
+    "  if v == false then return redis.error_reply('unreadable value') end\n"
+    "  if v and #v >= 1 then\n"
+    "    local n = v[1] + tonumber(ARGV[2])\n"
+    "    redis.call('SET', KEYS[1], enc({n}), 'KEEPTTL')\n"
+    "    return n\n"
+    "  end\n"
+    "  redis.call('SET', KEYS[1], enc({tonumber(ARGV[2])}), 'EX', ARGV[3])\n"
+    "  return tonumber(ARGV[2])\n"
+    "end\n"
+    "local now, delay, window = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])\n"
+    "local life, auto = tonumber(ARGV[5]), tonumber(ARGV[6])\n"
+    "local tr = dec(redis.call('GET', KEYS[1]))\n"
+    "local nt = dec(redis.call('GET', KEYS[2]))\n"
+    "if tr == false or nt == false then return redis.error_reply('unreadable value') end\n"
+    "local passes = 0\n"
+    "if nt and #nt >= 1 then passes = nt[1] end\n"
+    "if auto > 0 and passes >= auto then\n"
+    "  redis.call('SET', KEYS[2], enc({passes, now}), 'EX', life)\n"
+    "  return {3, 0, passes}\n"
+    "end\n"
+    "if tr and #tr >= 3 and tr[3] == 0 and now - tr[1] < delay then\n"
+    "  return {1, tr[1] + delay - now, 0}\n"
+    "end\n"
+    "if not tr or #tr < 3 or (tr[3] == 0 and now - tr[1] > delay + window) then\n"
+    "  redis.call('SET', KEYS[1], enc({now, now, 0}), 'EX', delay + window)\n"
+    "  return {0, delay, 0}\n"
+    "end\n"
+    "redis.call('SET', KEYS[1], enc({tr[1], now, tr[3] + 1}), 'EX', life)\n"
+    "redis.call('SET', KEYS[2], enc({passes + 1, now}), 'EX', life)\n"
+    "return {2, 0, passes + 1}\n";
+
+struct rd {
+	char host[256]; /* or the socket path */
+	int port;       /* 0: a unix socket */
+	char *password;
+	long database;
+	long timeout_ms;
+	pthread_mutex_t mu;
+	pthread_cond_t cv; /* a connection came back or closed */
+	redisContext **idle;
+	size_t nidle, nopen, max;
+	int64_t down_until; /* monotonic ms: no connect before */
+	char sha[48];       /* of the script; guarded by mu */
+};
+
+static struct timeval
+tv_ms(int64_t ms)
+{
+	if (ms < 1)
+		ms = 1;
+	return (struct timeval){.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+}
+
+int
+store_redis_parse(const char *spec, char *host, size_t hostlen, int *port, char *why, size_t whylen)
+{
+	const char *colon;
+	char *end;
+	long p;
+
+	*port = 0;
+	if (strncmp(spec, "unix:", 5) == 0 && spec[5] == '/' && strlen(spec + 5) < hostlen &&
+	    strlen(spec + 5) < 100) {
+		snprintf(host, hostlen, "%s", spec + 5);
+		return 0;
+	}
+	colon = strrchr(spec, ':');
+	if (colon != NULL && colon != spec && (size_t)(colon - spec) < hostlen) {
+		p = strtol(colon + 1, &end, 10);
+		if (end != colon + 1 && *end == '\0' && p > 0 && p < 65536) {
+			snprintf(host, hostlen, "%.*s", (int)(colon - spec), spec);
+			*port = (int)p;
+			return 1;
+		}
+	}
+	snprintf(why, whylen, "\"%s\" is not unix:/path or host:port", spec);
+	return -1;
+}
+
+static void *
+rd_open(const struct store_opts *o, char *why, size_t whylen)
+{
+	struct rd *r = xcalloc(1, sizeof(*r));
+
+	if (store_redis_parse(o->redis, r->host, sizeof(r->host), &r->port, why, whylen) < 0) {
+		free(r);
+		return NULL;
+	}
+	r->password = xstrdup(o->redis_password ? o->redis_password : "");
+	r->database = o->redis_database;
+	r->timeout_ms = o->timeout_ms;
+	r->max = o->redis_pool > 0 ? (size_t)o->redis_pool : 1;
+	r->idle = xcalloc(r->max, sizeof(*r->idle));
+	pthread_mutex_init(&r->mu, NULL);
+	clock_cond_init(&r->cv);
+	/* connections open on first use: a server down now is not an error
+	 * of the configuration, and comes into use when it is up */
+	return r;
+}
+
+static void
+rd_close(void *h)
+{
+	struct rd *r = h;
+
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->nidle; i++)
+		redisFree(r->idle[i]);
+	free(r->idle);
+	free(r->password);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
+
+static void
+rd_log(const char *op, const char *what)
+{
+	log_msg(LOG_ERR, "store=redis op=%s failure=\"%s\"", op, what);
+}
+
+/* one command on a new connection, checked for an error reply */
+static bool
+setup_cmd(redisContext *c, const char *op, redisReply *rep, char *sha, size_t shalen)
+{
+	bool ok = rep != NULL && rep->type != REDIS_REPLY_ERROR;
+
+	if (!ok)
+		rd_log(op, rep ? rep->str : c->errstr);
+	else if (sha != NULL && rep->type == REDIS_REPLY_STRING)
+		snprintf(sha, shalen, "%s", rep->str);
+	freeReplyObject(rep);
+	return ok;
+}
+
+static redisContext *
+connect_new(struct rd *r, int64_t deadline)
+{
+	struct timeval tv = tv_ms(deadline - clock_ms());
+	redisContext *c = r->port ? redisConnectWithTimeout(r->host, r->port, tv)
+	                          : redisConnectUnixWithTimeout(r->host, tv);
+	char sha[48] = "";
+
+	if (c == NULL || c->err) {
+		rd_log("connect", c ? c->errstr : "out of memory");
+		redisFree(c);
+		return NULL;
+	}
+	redisSetTimeout(c, tv_ms(deadline - clock_ms()));
+	if ((*r->password &&
+	     !setup_cmd(c, "auth", redisCommand(c, "AUTH %s", r->password), NULL, 0)) ||
+	    (r->database &&
+	     !setup_cmd(c, "select", redisCommand(c, "SELECT %ld", r->database), NULL, 0)) ||
+	    !setup_cmd(c, "script_load", redisCommand(c, "SCRIPT LOAD %s", script), sha,
+	               sizeof(sha))) {
+		redisFree(c);
+		return NULL;
+	}
+	pthread_mutex_lock(&r->mu);
+	memcpy(r->sha, sha, sizeof(sha));
+	pthread_mutex_unlock(&r->mu);
+	store_count_reconnect();
+	return c;
+}
+
+/* a connection for one operation, or NULL (logged) */
+static redisContext *
+acquire(struct rd *r, int64_t deadline)
+{
+	redisContext *c = NULL;
+
+	pthread_mutex_lock(&r->mu);
+	while (r->nidle == 0 && r->nopen >= r->max)
+		if (clock_cond_wait(&r->cv, &r->mu, deadline) < 0)
+			break;
+	if (r->nidle > 0) {
+		c = r->idle[--r->nidle];
+		pthread_mutex_unlock(&r->mu);
+		redisSetTimeout(c, tv_ms(deadline - clock_ms()));
+		return c;
+	}
+	if (r->nopen >= r->max || clock_ms() < r->down_until) {
+		pthread_mutex_unlock(&r->mu);
+		rd_log("connect", r->nopen >= r->max ? "no connection free within the deadline"
+		                                     : "server down, next try within a second");
+		return NULL;
+	}
+	r->nopen++;
+	pthread_mutex_unlock(&r->mu);
+	if ((c = connect_new(r, deadline)) == NULL) {
+		pthread_mutex_lock(&r->mu);
+		r->nopen--;
+		r->down_until = clock_ms() + STORE_RETRY_MS;
+		pthread_cond_signal(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+	}
+	return c;
+}
+
+/* back to the pool, or closed when it failed in any way */
+static void
+release(struct rd *r, redisContext *c, bool ok)
+{
+	pthread_mutex_lock(&r->mu);
+	if (ok && c->err == 0) {
+		r->idle[r->nidle++] = c;
+	} else {
+		redisFree(c);
+		r->nopen--;
+	}
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* a reply that is not a transport failure nor an error reply */
+static bool
+reply_ok(redisContext *c, const char *op, redisReply *rep)
+{
+	if (rep == NULL) {
+		rd_log(op, c->errstr[0] ? c->errstr : "no reply");
+		return false;
+	}
+	if (rep->type == REDIS_REPLY_ERROR) {
+		rd_log(op, rep->str);
+		return false;
+	}
+	return true;
+}
+
+static int
+rd_get(void *h, const struct store_key *k, struct store_val *v, int64_t now)
+{
+	struct rd *r = h;
+	redisContext *c = acquire(r, clock_ms() + r->timeout_ms);
+	redisReply *rep;
+	int rc = STORE_TEMPFAIL;
+
+	(void)now;
+	if (c == NULL)
+		return STORE_TEMPFAIL;
+	rep = redisCommand(c, "GET %b", k->s, k->len);
+	if (reply_ok(c, "get", rep)) {
+		if (rep->type == REDIS_REPLY_NIL)
+			rc = STORE_NOTFOUND;
+		else if (rep->type == REDIS_REPLY_STRING &&
+		         store_val_decode(rep->str, rep->len, v) == 0)
+			rc = STORE_FOUND;
+		else
+			log_msg(LOG_ERR,
+			        "store=redis op=get failure=unreadable key=\"%s\" reason=\"a value "
+			        "of an unknown format (a newer doorman?)\"",
+			        k->s);
+	}
+	release(r, c, rep != NULL);
+	freeReplyObject(rep);
+	return rc;
+}
+
+static int
+rd_put(void *h, const struct store_key *k, const struct store_val *v, long ttl, int64_t now)
+{
+	struct rd *r = h;
+	redisContext *c = acquire(r, clock_ms() + r->timeout_ms);
+	redisReply *rep;
+	char buf[128];
+	size_t n = store_val_encode(v, buf, sizeof(buf));
+	int rc;
+
+	(void)now;
+	if (c == NULL)
+		return STORE_TEMPFAIL;
+	rep = ttl > 0 ? redisCommand(c, "SET %b %b EX %ld", k->s, k->len, buf, n, ttl)
+	              : redisCommand(c, "SET %b %b", k->s, k->len, buf, n);
+	rc = reply_ok(c, "put", rep) ? 0 : STORE_TEMPFAIL;
+	release(r, c, rep != NULL);
+	freeReplyObject(rep);
+	return rc;
+}
+
+static int
+rd_del(void *h, const struct store_key *k)
+{
+	struct rd *r = h;
+	redisContext *c = acquire(r, clock_ms() + r->timeout_ms);
+	redisReply *rep;
+	int rc;
+
+	if (c == NULL)
+		return STORE_TEMPFAIL;
+	rep = redisCommand(c, "DEL %b", k->s, k->len);
+	rc = reply_ok(c, "del", rep) ? 0 : STORE_TEMPFAIL;
+	release(r, c, rep != NULL);
+	freeReplyObject(rep);
+	return rc;
+}
+
+/* EVALSHA of the script with argv (argv[0] "EVALSHA", argv[1] the sha,
+ * filled here); a server without the script gets EVAL once */
+static redisReply *
+run_script(struct rd *r, redisContext *c, int argc, const char **argv, size_t *argl)
+{
+	char sha[48];
+	redisReply *rep;
+
+	pthread_mutex_lock(&r->mu);
+	memcpy(sha, r->sha, sizeof(sha));
+	pthread_mutex_unlock(&r->mu);
+	argv[0] = "EVALSHA";
+	argv[1] = sha;
+	argl[0] = 7;
+	argl[1] = strlen(sha);
+	rep = redisCommandArgv(c, argc, argv, argl);
+	if (rep != NULL && rep->type == REDIS_REPLY_ERROR &&
+	    strncmp(rep->str, "NOSCRIPT", 8) == 0) {
+		freeReplyObject(rep);
+		argv[0] = "EVAL";
+		argv[1] = script;
+		argl[0] = 4;
+		argl[1] = strlen(script);
+		rep = redisCommandArgv(c, argc, argv, argl);
+	}
+	return rep;
+}
+
+static int
+rd_incr(void *h, const struct store_key *k, long window, int64_t by, int64_t *count, int64_t now)
+{
+	struct rd *r = h;
+	redisContext *c = acquire(r, clock_ms() + r->timeout_ms);
+	char sby[24], swin[24];
+	const char *argv[7] = {NULL, NULL, "1", k->s, "incr", sby, swin};
+	size_t argl[7] = {0, 0, 1, k->len, 4};
+	redisReply *rep;
+	int rc = STORE_TEMPFAIL;
+
+	(void)now;
+	if (c == NULL)
+		return STORE_TEMPFAIL;
+	argl[5] = (size_t)snprintf(sby, sizeof(sby), "%lld", (long long)by);
+	argl[6] = (size_t)snprintf(swin, sizeof(swin), "%ld", window);
+	rep = run_script(r, c, 7, argv, argl);
+	if (reply_ok(c, "incr", rep) && rep->type == REDIS_REPLY_INTEGER) {
+		*count = rep->integer;
+		rc = 0;
+	}
+	release(r, c, rep != NULL);
+	freeReplyObject(rep);
+	return rc;
+}
+
+static int
+rd_grey(void *h, const struct store_key *triplet, const struct store_key *net,
+        const struct grey_params *p, struct grey_result *res)
+{
+	struct rd *r = h;
+	redisContext *c = acquire(r, clock_ms() + r->timeout_ms);
+	char nums[5][24];
+	long long vals[5] = {p->now, p->delay, p->window, p->lifetime, p->auto_allow};
+	const char *argv[11] = {NULL, NULL, "2", triplet->s, net->s, "grey"};
+	size_t argl[11] = {0, 0, 1, triplet->len, net->len, 4};
+	redisReply *rep;
+	int rc = STORE_TEMPFAIL;
+
+	if (c == NULL)
+		return STORE_TEMPFAIL;
+	for (int i = 0; i < 5; i++) {
+		argl[6 + i] = (size_t)snprintf(nums[i], sizeof(nums[i]), "%lld", vals[i]);
+		argv[6 + i] = nums[i];
+	}
+	rep = run_script(r, c, 11, argv, argl);
+	if (reply_ok(c, "grey", rep) && rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 &&
+	    rep->element[0]->type == REDIS_REPLY_INTEGER && rep->element[0]->integer >= GREY_NEW &&
+	    rep->element[0]->integer <= GREY_ALLOWED) {
+		res->state = (enum grey_state)rep->element[0]->integer;
+		res->retry_in = rep->element[1]->integer;
+		res->passes = rep->element[2]->integer;
+		rc = 0;
+	}
+	release(r, c, rep != NULL);
+	freeReplyObject(rep);
+	return rc;
+}
+
+/* SCAN with MATCH prefix* (key parts never hold a glob character), then
+ * GET and PTTL of each key found, pipelined per batch */
+static int
+rd_scan(void *h, const struct store_key *prefix,
+        int (*fn)(void *arg, const char *key, const struct store_val *v, int64_t expires),
+        void *arg, int64_t now)
+{
+	struct rd *r = h;
+	redisContext *c = acquire(r, clock_ms() + r->timeout_ms);
+	char cursor[32] = "0";
+	bool ok = true, stop = false;
+
+	if (c == NULL)
+		return STORE_TEMPFAIL;
+	redisSetTimeout(c, tv_ms(r->timeout_ms)); /* per batch: a listing takes what it takes */
+	do {
+		redisReply *rep =
+		    redisCommand(c, "SCAN %s MATCH %b* COUNT 500", cursor, prefix->s, prefix->len);
+		if (!(ok = reply_ok(c, "scan", rep) && rep->type == REDIS_REPLY_ARRAY &&
+		           rep->elements == 2 && rep->element[1]->type == REDIS_REPLY_ARRAY)) {
+			freeReplyObject(rep);
+			break;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", rep->element[0]->str);
+		redisReply *keys = rep->element[1];
+		for (size_t i = 0; i < keys->elements; i++) {
+			redisAppendCommand(c, "GET %b", keys->element[i]->str,
+			                   keys->element[i]->len);
+			redisAppendCommand(c, "PTTL %b", keys->element[i]->str,
+			                   keys->element[i]->len);
+		}
+		for (size_t i = 0; ok && i < keys->elements; i++) {
+			redisReply *g = NULL, *t = NULL;
+			struct store_val v;
+			if (redisGetReply(c, (void **)&g) != REDIS_OK ||
+			    redisGetReply(c, (void **)&t) != REDIS_OK) {
+				rd_log("scan", c->errstr);
+				ok = false;
+			} else if (!stop && g->type == REDIS_REPLY_STRING &&
+			           store_val_decode(g->str, g->len, &v) == 0 &&
+			           t->type == REDIS_REPLY_INTEGER && t->integer != -2) {
+				int64_t exp = t->integer >= 0 ? now + (t->integer + 999) / 1000 : 0;
+				stop = fn(arg, keys->element[i]->str, &v, exp) != 0;
+			}
+			freeReplyObject(g);
+			freeReplyObject(t);
+		}
+		freeReplyObject(rep);
+	} while (ok && !stop && strcmp(cursor, "0") != 0);
+	release(r, c, ok);
+	return ok ? 0 : STORE_TEMPFAIL;
+}
+
+const struct store_ops store_redis_ops = {
+    .name = "redis",
+    .open = rd_open,
+    .close = rd_close,
+    .get = rd_get,
+    .put = rd_put,
+    .incr = rd_incr,
+    .del = rd_del,
+    .scan = rd_scan,
+    .grey = rd_grey,
+};
