@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -196,10 +197,10 @@ write_pidfile(const char *path)
 }
 
 static int
-drop_privileges(const char *user, const char *socket_spec)
+drop_privileges(const char *user)
 {
 	struct passwd *pw;
-	const char *sock;
+	char why[256];
 
 	if (*user == '\0') {
 		if (geteuid() == 0)
@@ -210,8 +211,11 @@ drop_privileges(const char *user, const char *socket_spec)
 		log_msg(LOG_ERR, "milter.user: no such user \"%s\"", user);
 		return -1;
 	}
-	if ((sock = proto_unix_path(socket_spec)) != NULL && chown(sock, pw->pw_uid, pw->pw_gid) < 0)
-		log_msg(LOG_WARNING, "chown %s: %s", sock, strerror(errno));
+	/* the bound socket's inode, never a link swapped in at its path */
+	if (proto_unix_own(pw->pw_uid, pw->pw_gid, why, sizeof(why)) < 0) {
+		log_msg(LOG_ERR, "%s", why);
+		return -1;
+	}
 	if (setgid(pw->pw_gid) < 0 || initgroups(user, pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
 		log_msg(LOG_ERR, "cannot become user %s: %s", user, strerror(errno));
 		return -1;
@@ -297,6 +301,37 @@ start_resolver(const struct config *cfg)
 	return d;
 }
 
+/*
+ * Descriptors the process needs besides its MTA connections: the
+ * listener, the resolver's sockets, callouts, the store, log and data
+ * files.  The soft limit is raised to max_connections plus these (the
+ * hard one too while root), so the limit, not a surprise, is what refuses
+ * connections; below it doorman still starts, and says how many fit.
+ */
+#define FD_RESERVE 256
+
+static void
+raise_fd_limit(long max_connections)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max_connections + FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max < want && geteuid() == 0) {
+		struct rlimit up = { want, want };
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+		log_msg(LOG_WARNING,
+			"milter.max_connections %ld needs %lu file descriptors, the limit is %lu: "
+			"about %ld connections fit",
+			max_connections, (unsigned long)want, (unsigned long)rl.rlim_cur,
+			(long)rl.rlim_cur > FD_RESERVE ? (long)rl.rlim_cur - FD_RESERVE : 0);
+}
+
 /* Bind, detach, write the pid file, drop privileges: in that order.
  * Returns the listening socket. */
 static int
@@ -305,6 +340,7 @@ serve_setup(const struct config *cfg, bool foreground)
 	char why[256];
 	int fd;
 
+	raise_fd_limit(cfg->max_connections); /* while still root */
 	umask(007); /* a unix socket: owner and group (the MTA's) only */
 	if ((fd = proto_listen(cfg->socket, why, sizeof(why))) < 0) {
 		log_msg(LOG_ERR, "%s", why);
@@ -314,7 +350,7 @@ serve_setup(const struct config *cfg, bool foreground)
 		log_msg(LOG_ERR, "cannot detach: %s", strerror(errno));
 		return -1;
 	}
-	if (write_pidfile(cfg->pidfile) < 0 || drop_privileges(cfg->user, cfg->socket) < 0) {
+	if (write_pidfile(cfg->pidfile) < 0 || drop_privileges(cfg->user) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -426,8 +462,16 @@ main(int argc, char **argv)
 	log_msg(LOG_INFO, "doorman %s listening on %s, policy %s", DOORMAN_VERSION, cfg->socket,
 		config_path);
 	tell_ready();
+	proto_set_max_connections((int)cfg->max_connections);
 	rc = proto_run(lfd, &milter_filter, (int)cfg->timeout, &stop);
-	log_msg(LOG_INFO, "doorman stopping");
+	if (rc == 1) {
+		/* callbacks still run: what they use stays; the exit ends them */
+		log_msg(LOG_WARNING, "doorman stopped without waiting for every command");
+		if (*first->pidfile)
+			unlink(first->pidfile);
+		fflush(NULL);
+		_exit(1);
+	}
 	log_dns_stats();
 	if (*first->pidfile)
 		unlink(first->pidfile);
@@ -435,5 +479,6 @@ main(int argc, char **argv)
 	config_unref(first);
 	auth_shutdown();
 	dns_free(dns);
+	log_msg(LOG_INFO, "doorman stopped");
 	return rc == 0 ? 0 : 1;
 }

@@ -140,6 +140,7 @@ struct config {
 	char *user;
 	char *pidfile;
 	long timeout;
+	long max_connections;
 
 	char *log_facility;
 	bool log_accepts;
