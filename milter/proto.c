@@ -25,13 +25,15 @@
  *	callbacks run one after the other (on any worker: nothing
  *	per-connection is thread-local).  Callbacks may block (DNS, a
  *	callout): a worker that takes an event when no other worker is idle
- *	starts another, at most one every START_GAP_MS (a burst of short
- *	events, 2,000 sessions closing at once, needs no new thread) and
- *	up to MAX_WORKERS; workers above MIN_WORKERS end after IDLE_EXIT
+ *	starts another, after a gap that grows with the pool (a burst of
+ *	short events, 2,000 sessions closing at once, needs few new
+ *	threads), up to MAX_WORKERS; workers above MIN_WORKERS end after IDLE_EXIT
  *	seconds without work.  The listening socket is in the same set,
  *	also one-shot, and non-blocking; lst_lock keeps its accept and
  *	re-arm apart from its close at a stop.  The thread that called
- *	proto_run() waits for the stop signals and, once a second, closes
+ *	proto_run() waits for the stop signals; every TICK_MS it starts a
+ *	worker if none is idle (all of them blocked in callbacks would
+ *	start none), and once a second it closes
  *	connections that waited longer than the timeout for a whole
  *	command (shutdown(): the worker that sees the end of the stream
  *	frees it).  conns_lock guards the list of connections (touched at
@@ -111,7 +113,8 @@
 #define READ_CHUNK 16384
 #define MIN_WORKERS 4
 #define MAX_WORKERS 128
-#define START_GAP_MS 10 /* at most one new worker per this many ms */
+#define START_GAP_MS 10 /* gap between new workers, per MIN_WORKERS workers */
+#define TICK_MS 50      /* the main thread's look at the pool */
 #define IDLE_EXIT 30    /* seconds */
 #define STOP_WAIT 10    /* seconds */
 #define MAX_ARGS 64  /* MAIL and RCPT arguments passed on; more are dropped */
@@ -900,6 +903,8 @@ listener_event(void)
 
 	pthread_mutex_lock(&eng.lst_lock);
 	if (eng.lfd >= 0) {
+		if (eng.spare < 0) /* lost to another thread at the last refusal */
+			eng.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		accept_some();
 		if (epoll_ctl(eng.epfd, EPOLL_CTL_MOD, eng.lfd, &lev) < 0)
 			log_msg(LOG_ERR, "milter: epoll_ctl on the listener: %s", strerror(errno));
@@ -923,18 +928,25 @@ start_worker(void)
 	pthread_detach(t);
 }
 
-/* someone must stay in epoll_wait while this one works: a new worker when
- * none is idle, but at most one per START_GAP_MS, and MAX_WORKERS in all */
+/*
+ * Someone must stay in epoll_wait while this one works: a new worker when
+ * none is idle, MAX_WORKERS in all, and not sooner than a gap after the
+ * last one that grows with the pool (START_GAP_MS per MIN_WORKERS
+ * workers): a burst of short events (2,000 sessions ending at once) adds a
+ * few threads, callbacks that all block (a dead resolver) still get ~40
+ * workers within two seconds.
+ */
 static void
 more_workers(void)
 {
 	long long now, last;
+	int w = aload(&eng.workers);
 
-	if (aload(&eng.idle) > 0 || aload(&eng.workers) >= MAX_WORKERS || aload(&eng.stop))
+	if (aload(&eng.idle) > 0 || w >= MAX_WORKERS || aload(&eng.stop))
 		return;
 	now = mono_ms();
 	last = __atomic_load_n(&eng.last_start, __ATOMIC_RELAXED);
-	if (now - last < START_GAP_MS ||
+	if (now - last < (long long)START_GAP_MS * w / MIN_WORKERS ||
 	    !__atomic_compare_exchange_n(&eng.last_start, &last, now, false, __ATOMIC_SEQ_CST,
 					 __ATOMIC_SEQ_CST))
 		return;
@@ -1099,7 +1111,8 @@ proto_run(int fd, const struct pfilter *f, int timeout, const sigset_t *stop)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = NULL };
 	struct epoll_event wev = { .events = EPOLLIN, .data.ptr = &wake_mark };
-	struct timespec tick = { 1, 0 };
+	struct timespec tick = { 0, TICK_MS * 1000000L };
+	long last_sweep = mono_s();
 	int sig, fl;
 
 	eng.f = f;
@@ -1123,7 +1136,12 @@ proto_run(int fd, const struct pfilter *f, int timeout, const sigset_t *stop)
 		sig = sigtimedwait(stop, NULL, &tick);
 		if (sig > 0)
 			break;
-		sweep();
+		/* every worker in a callback that blocks: none would start more */
+		more_workers();
+		if (mono_s() != last_sweep) {
+			last_sweep = mono_s();
+			sweep();
+		}
 	}
 	return stop_serving(sig);
 }
