@@ -206,6 +206,14 @@ put32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)v;
 }
 
+/* the most data a packet may carry either way; a context made elsewhere
+ * (a test's, zeroed) gets libmilter's default */
+static size_t
+data_limit(const struct pctx *c)
+{
+	return c->maxdata ? c->maxdata : MDS_64K;
+}
+
 /* ---- answers ---- */
 
 /* queue one packet: CMD and the concatenation of N parts */
@@ -216,7 +224,7 @@ send_packet(struct pctx *c, char cmd, const void *const *part, const size_t *len
 
 	for (int i = 0; i < n; i++)
 		total += len[i];
-	if (total - 1 > c->maxdata)
+	if (total - 1 > data_limit(c))
 		return -1;
 	if (c->outlen + 4 + total > c->outcap) {
 		size_t cap = c->outcap ? c->outcap : 256;
@@ -706,12 +714,14 @@ take_packets(struct pctx *c)
 	size_t off = 0;
 	int rc = 0;
 
+	size_t maxdata = data_limit(c);
+
 	while (rc == 0 && c->inlen - off >= 4 && !aload(&eng.stop)) {
 		uint32_t n = get32(c->in + off);
-		if (n == 0 || n - 1 > c->maxdata) {
+		if (n == 0 || n - 1 > maxdata) {
 			log_msg(LOG_ERR,
 				"milter: packet of %u bytes from the MTA (at most %zu): closing the connection",
-				n, c->maxdata + 1);
+				n, maxdata + 1);
 			return -1;
 		}
 		if (c->inlen - off - 4 < n)
