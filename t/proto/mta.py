@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""mta.py PORT LOG [hostile|idle|late|limits|fdlimit|maxconn|stop] [PID] - the MTA's end
+"""mta.py PORT LOG [hostile|idle|late|limits|fdlimit|maxconn|stop|slowstop] [PID] - the MTA's end
 of the milter protocol, raw.
 
 Speaks to doorman (milter/proto.c) byte by byte as Postfix does, and as no
@@ -573,7 +573,41 @@ def stop():
         c.close()
 
 
-if MODE == "limits":
+def wait_gone(t0, secs):
+    """doorman's process has exited (a zombie of the shell counts)"""
+    while time.time() - t0 < secs:
+        try:
+            with open("/proc/%d/stat" % PID) as f:
+                if f.read().split(")")[-1].split()[0] == "Z":
+                    return True
+        except OSError:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def slowstop():
+    """SIGTERM while a callback waits on DNS (a resolver that never
+    answers, 1 s timeout): the answer it computes is still sent, then the
+    connection is closed and doorman exits"""
+    c = Conn(timeout=5.0)
+    c.negotiate()
+    c.send(pkt(b"C", z("h") + b"4" + struct.pack(">H", 1) + z("192.0.2.7")))
+    time.sleep(0.3)
+    t0 = time.time()
+    os.kill(PID, signal.SIGTERM)
+    r = c.read()
+    check("a connect waiting on DNS at SIGTERM still gets its answer (%s after %.2f s)" %
+          (r, time.time() - t0), r is not None and r[0] in (b"t", b"y"))
+    check("then its connection is closed", c.closed())
+    gone = wait_gone(t0, 5)
+    check("and doorman exits once that command is done (%.2f s)" % (time.time() - t0), gone)
+    c.close()
+
+
+if MODE == "slowstop":
+    slowstop()
+elif MODE == "limits":
     limits()
 elif MODE == "fdlimit":
     fdlimit()

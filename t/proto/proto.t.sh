@@ -3,7 +3,7 @@
 # against a raw MTA end (mta.py): negotiation, batching, malformed and random
 # packets, 300 connections at once, no replies before RCPT when every policy
 # delays its rejections, the idle timeout and a trickling sender; the stop
-# (bounded, logged, under load); memory, threads and descriptors under
+# (bounded, logged, under load, waiting for a callback blocked on DNS); memory, threads and descriptors under
 # hostile load (ports 18300-18309); then the unix socket: a stale one
 # replaced, a live one or a plain file refused, removed at stop.
 set -euo pipefail
@@ -78,6 +78,28 @@ if log_has "$work/stop.log" 'milter: stopped in [0-9]+ ms \(25 connections close
 else
 	not_ok "the stop under load is logged"
 	tail -5 "$work/stop.log" >&2
+fi
+
+# SIGTERM while a callback waits on a resolver that never answers
+"$build/t/unit/dns-blackhole" 18302 &
+hole=$!
+cat >"$work/slow.conf" <<CONF
+milter: { socket = "inet:18301@127.0.0.1"; user = ""; pidfile = ""; };
+resolver: { upstreams = [ "127.0.0.1@18302" ]; unblock = [ "test." ]; timeout = 1000; };
+domains: { local = [ "example.org" ]; };
+policies: { p: { delay_reject = false; dnsbl: { zones = [ "bl.doorman.test" ]; threshold = 1; }; }; };
+CONF
+start_doorman "$bin" "$work/slow.conf" "$work/slow.log" 18301
+mta slowstop "$work/slow.log" 18301
+wait "$DOORMAN_PID" 2>/dev/null || true
+DOORMAN_PID=
+stop_bg $hole
+if log_has "$work/slow.log" 'milter: stopped in [0-9]+ ms \(1 connections closed\)' &&
+	! log_has "$work/slow.log" 'not waiting|Bad file descriptor|runtime error|Sanitizer'; then
+	ok "the stop waited for the command under way, and says so"
+else
+	not_ok "the stop waited for the command under way, and says so"
+	tail -5 "$work/slow.log" >&2
 fi
 
 # memory per connection and threads after a burst
