@@ -545,22 +545,7 @@ def stop():
     took = time.time() - t0
     check("SIGTERM: 25 connections (20 with a message under way) closed with no answer "
           "(%.2f s)" % took, all(r == b"" for r in results) and took < 1.0)
-    gone = False
-    while time.time() - t0 < 3:
-        try:
-            os.kill(PID, 0)
-        except ProcessLookupError:
-            gone = True
-            break
-        try:
-            with open("/proc/%d/stat" % PID) as f:
-                if f.read().split(")")[-1].split()[0] == "Z":
-                    gone = True
-                    break
-        except OSError:
-            gone = True
-            break
-        time.sleep(0.01)
+    gone = wait_gone(t0, 3)
     took = time.time() - t0
     check("doorman exits within a second of SIGTERM under load (%.2f s)" % took,
           gone and took < 1.0)

@@ -3,8 +3,9 @@
 # against a raw MTA end (mta.py): negotiation, batching, malformed and random
 # packets, 300 connections at once, no replies before RCPT when every policy
 # delays its rejections, the idle timeout and a trickling sender; the stop
-# (bounded, logged, under load, waiting for a callback blocked on DNS); memory, threads and descriptors under
-# hostile load (ports 18300-18309); then the unix socket: a stale one
+# (bounded, logged, under load, waiting for a callback blocked on DNS);
+# memory, threads and descriptors under hostile load (ports 18300-18309);
+# then the unix socket: a stale one
 # replaced, a live one or a plain file refused, removed at stop.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -67,18 +68,22 @@ mta hostile "$work/hostile.log"
 alive_and_clean "doorman alive and clean after hostile input" "$work/hostile.log"
 stop_timed "a stop after serving mail takes under a second, logged, with no 'Bad file descriptor'" "$work/hostile.log"
 
+stopped_clean() { # NAME LOG N: mta.py stopped doorman; N connections closed, no stray errors
+	wait "$DOORMAN_PID" 2>/dev/null || true
+	DOORMAN_PID=
+	if log_has "$2" "milter: stopped in [0-9]+ ms \\($3 connections closed\\)" &&
+		! log_has "$2" 'not waiting|Bad file descriptor|runtime error|Sanitizer'; then
+		ok "$1"
+	else
+		not_ok "$1"
+		tail -5 "$2" >&2
+	fi
+}
+
 # SIGTERM with messages under way
 start_doorman "$bin" "$work/inet.conf" "$work/stop.log" $port
 mta stop "$work/stop.log"
-wait "$DOORMAN_PID" 2>/dev/null || true
-DOORMAN_PID=
-if log_has "$work/stop.log" 'milter: stopped in [0-9]+ ms \(25 connections closed\)' &&
-	! log_has "$work/stop.log" 'Bad file descriptor|commands under way|runtime error|Sanitizer'; then
-	ok "the stop under load is logged"
-else
-	not_ok "the stop under load is logged"
-	tail -5 "$work/stop.log" >&2
-fi
+stopped_clean "the stop under load is logged" "$work/stop.log" 25
 
 # SIGTERM while a callback waits on a resolver that never answers
 "$build/t/unit/dns-blackhole" 18302 &
@@ -91,16 +96,8 @@ policies: { p: { delay_reject = false; dnsbl: { zones = [ "bl.doorman.test" ]; t
 CONF
 start_doorman "$bin" "$work/slow.conf" "$work/slow.log" 18301
 mta slowstop "$work/slow.log" 18301
-wait "$DOORMAN_PID" 2>/dev/null || true
-DOORMAN_PID=
 stop_bg $hole
-if log_has "$work/slow.log" 'milter: stopped in [0-9]+ ms \(1 connections closed\)' &&
-	! log_has "$work/slow.log" 'not waiting|Bad file descriptor|runtime error|Sanitizer'; then
-	ok "the stop waited for the command under way, and says so"
-else
-	not_ok "the stop waited for the command under way, and says so"
-	tail -5 "$work/slow.log" >&2
-fi
+stopped_clean "the stop waited for the command under way, and says so" "$work/slow.log" 1
 
 # memory per connection and threads after a burst
 lport=18300
