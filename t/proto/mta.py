@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""mta.py PORT LOG [hostile|idle|late|limits|fdlimit|maxconn|stop|slowstop] [PID] - the MTA's end
+"""mta.py PORT LOG [hostile|idle|late|limits|fdlimit|maxconn|stop|slowstop|clockstep] [PID] - the MTA's end
 of the milter protocol, raw.
 
 Speaks to doorman (milter/proto.c) byte by byte as Postfix does, and as no
@@ -590,7 +590,28 @@ def slowstop():
     c.close()
 
 
-if MODE == "slowstop":
+def clockstep():
+    """doorman's wall clock jumps an hour ahead (clockstep.so, the file
+    $CLOCKSTEP_FILE): a connection idle for two seconds is still served"""
+    c = Conn(timeout=3.0)
+    c.negotiate()
+    c.send(pkt(b"C", z("h") + b"4" + struct.pack(">H", 1) + z("192.0.2.7")))
+    c.read()
+    open(os.environ["CLOCKSTEP_FILE"], "w").close()
+    time.sleep(2.5)
+    try:
+        c.send(pkt(b"H", z("client.example.net")))
+        r = c.read()
+    except OSError:
+        r = None
+    check("a wall clock stepped an hour ahead closes no idle connection", r == (b"c", b""))
+    c.close()
+    normal("and new connections are served")
+
+
+if MODE == "clockstep":
+    clockstep()
+elif MODE == "slowstop":
     slowstop()
 elif MODE == "limits":
     limits()

@@ -3,7 +3,8 @@
 # against a raw MTA end (mta.py): negotiation, batching, malformed and random
 # packets, 300 connections at once, no replies before RCPT when every policy
 # delays its rejections, the idle timeout and a trickling sender; the stop
-# (bounded, logged, under load, waiting for a callback blocked on DNS);
+# (bounded, logged, under load, waiting for a callback blocked on DNS); a
+# step of the wall clock (t/proto/clockstep.c);
 # memory, threads and descriptors under hostile load (ports 18300-18309);
 # then the unix socket: a stale one
 # replaced, a live one or a plain file refused, removed at stop.
@@ -98,6 +99,16 @@ start_doorman "$bin" "$work/slow.conf" "$work/slow.log" 18301
 mta slowstop "$work/slow.log" 18301
 stop_bg $hole
 stopped_clean "the stop waited for the command under way, and says so" "$work/slow.log" 1
+
+# the wall clock steps an hour ahead (this doorman's only: LD_PRELOAD)
+export CLOCKSTEP_FILE=$work/clock-stepped
+ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" LD_PRELOAD="$build/t/unit/clockstep.so" \
+	"$bin" -f -c "$work/inet.conf" 2>"$work/clock.log" &
+DOORMAN_PID=$!
+wait_port 127.0.0.1 $port 10 || { cat "$work/clock.log" >&2; die "doorman did not listen on $port"; }
+mta clockstep "$work/clock.log"
+alive_and_clean "doorman alive after the clock step" "$work/clock.log"
+stop_doorman
 
 # memory per connection and threads after a burst
 lport=18300
