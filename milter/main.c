@@ -12,7 +12,11 @@
  * detach (unless -f), write the pid file, then drop to milter.user before
  * any connection is served.  SIGUSR1 reloads the policy; a policy that does
  * not load leaves the running one in place.  SIGHUP, SIGTERM and SIGINT
- * stop it (proto_run() waits for them in the main thread).
+ * stop it (proto_run() waits for them in the main thread); the policy,
+ * the resolver and the DKIM/DMARC state are freed only once proto_run()
+ * says no worker is left, and not at all if a callback still runs (the
+ * process exits under it).  The descriptor limit is raised, while root,
+ * to what milter.max_connections needs.
  */
 #define _GNU_SOURCE /* pthread_setattr_default_np */
 #include <errno.h>

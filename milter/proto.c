@@ -27,19 +27,18 @@
  *	callout): a worker that takes an event when no other worker is idle
  *	starts another, after a gap that grows with the pool (a burst of
  *	short events, 2,000 sessions closing at once, needs few new
- *	threads), up to MAX_WORKERS; workers above MIN_WORKERS end after IDLE_EXIT
- *	seconds without work.  The listening socket is in the same set,
- *	also one-shot, and non-blocking; lst_lock keeps its accept and
- *	re-arm apart from its close at a stop.  The thread that called
- *	proto_run() waits for the stop signals; every TICK_MS it starts a
- *	worker if none is idle (all of them blocked in callbacks would
- *	start none), and once a second it closes
- *	connections that waited longer than the timeout for a whole
- *	command (shutdown(): the worker that sees the end of the stream
- *	frees it).  conns_lock guards the list of connections (touched at
- *	accept, close, that sweep and the stop only); the counters are
- *	atomic.  Times are CLOCK_MONOTONIC: a step of the wall clock closes
- *	nothing.
+ *	threads), up to MAX_WORKERS; workers above MIN_WORKERS end after
+ *	IDLE_EXIT seconds without work.  The listening socket is in the
+ *	same set, also one-shot, and non-blocking; lst_lock keeps its
+ *	accept and re-arm apart from its close at a stop.  The thread that
+ *	called proto_run() waits for the stop signals; every TICK_MS it
+ *	starts a worker if none is idle (workers all blocked in callbacks
+ *	would start none), and once a second it closes connections that
+ *	waited longer than the timeout for a whole command (shutdown(): the
+ *	worker that sees the end of the stream frees it).  conns_lock
+ *	guards the list of connections (touched at accept, close, that
+ *	sweep and the stop only); the counters are atomic.  Times are
+ *	CLOCK_MONOTONIC: a step of the wall clock closes nothing.
  *
  * FAILURES
  *	Malformed input (data over the negotiated size, a command too
@@ -47,7 +46,9 @@
  *	take within the timeout) closes that connection with one log line:
  *	the MTA then applies its own default action for the session
  *	(Postfix's milter_default_action, Sendmail's F= flags), as with
- *	libmilter.  No input makes the process exit.
+ *	libmilter.  No input makes the process exit.  A header value the
+ *	filter hands over with a byte that could end the field (hdrval.h)
+ *	is refused, never sent.
  *
  * LIMITS
  *	A packet's data may be 64 KiB - 1 bytes, as libmilter takes it;

@@ -131,8 +131,9 @@ int pctx_setreply(struct pctx *, int code, const char *ecode, const char *text);
  * Message changes, from the eom callback only, sent before its answer.
  * Each returns 0, or -1 when it was not agreed with the MTA, comes at
  * another step, or is malformed: a header value with a CR, a control byte
- * or a LF that does not fold the field (hdrval.h) is refused and logged.  pctx_chgheader() with a NULL value
- * deletes the INDEXth (from 1) field of that name.
+ * or a LF that does not fold the field (hdrval.h) is refused and logged.
+ * pctx_chgheader() with a NULL value deletes the INDEXth (from 1) field of
+ * that name.
  */
 int pctx_addheader(struct pctx *, const char *name, const char *value);
 int pctx_insheader(struct pctx *, int index, const char *name, const char *value);
