@@ -20,8 +20,11 @@
  *
  *	listen() binds SPEC as the starting user, before detaching, with the
  *	same checks for both engines (proto_listen(): a stale unix socket is
- *	replaced, a live one or another file refused); run() serves until a
- *	stop signal and returns 0, or -1 if serving could not start.
+ *	replaced, a live one or another file refused; the socket bound is the
+ *	one proto_unix_own() and proto_unix_remove() act on); run() serves
+ *	until a stop signal and returns 0, -1 if serving could not start, or
+ *	1 if callbacks still ran when the stop's bound ran out (their state
+ *	must not be freed).
  *
  * THREADS
  *	listen() and run() are called once, from the main thread; the

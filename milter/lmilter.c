@@ -513,8 +513,7 @@ lm_listen(const char *spec, const struct pfilter *f, int timeout, char *why, siz
 	if ((fd = proto_listen(spec, why, whylen)) < 0)
 		return -1;
 	close(fd);
-	if ((path = proto_unix_path(spec)) != NULL)
-		unlink(path); /* ours, made just now */
+	proto_unix_remove(); /* ours, made just now: libmilter binds its own */
 	lm_filter = f;
 	memcpy(lm_spec, spec, strlen(spec) + 1);
 	if (smfi_setconn(lm_spec) != MI_SUCCESS || smfi_settimeout(timeout) != MI_SUCCESS ||
@@ -526,6 +525,9 @@ lm_listen(const char *spec, const struct pfilter *f, int timeout, char *why, siz
 		snprintf(why, whylen, "libmilter: cannot listen on %s", spec);
 		return -1;
 	}
+	/* libmilter's socket is the one doorman owns and removes at stop */
+	if ((path = proto_unix_path(spec)) != NULL && proto_unix_adopt(path, why, whylen) < 0)
+		return -1;
 	set_nodelay();
 	return 0;
 }
@@ -533,7 +535,6 @@ lm_listen(const char *spec, const struct pfilter *f, int timeout, char *why, siz
 static int
 lm_run(const sigset_t *stop)
 {
-	const char *path = proto_unix_path(lm_spec);
 	int rc;
 
 	(void)stop; /* libmilter's own signal thread waits for SIGHUP, SIGTERM and SIGINT */
@@ -541,11 +542,12 @@ lm_run(const sigset_t *stop)
 	log_msg(LOG_INFO, "milter: libmilter stopped: no new connections or commands");
 	for (int i = 0; i < STOP_WAIT * 10 && __atomic_load_n(&lm_busy, __ATOMIC_SEQ_CST) > 0; i++)
 		usleep(100 * 1000);
-	if (__atomic_load_n(&lm_busy, __ATOMIC_SEQ_CST) > 0)
+	proto_unix_remove(); /* as the native engine does at a stop */
+	if (__atomic_load_n(&lm_busy, __ATOMIC_SEQ_CST) > 0) {
 		log_msg(LOG_WARNING, "milter: stopping with %d callbacks under way",
 			__atomic_load_n(&lm_busy, __ATOMIC_SEQ_CST));
-	if (path != NULL)
-		unlink(path); /* as the native engine does at a stop */
+		return 1; /* their state must not be freed under them (main.c) */
+	}
 	return rc == MI_SUCCESS ? 0 : -1;
 }
 

@@ -14,7 +14,11 @@
  * not load leaves the running one in place.  SIGHUP, SIGTERM and SIGINT
  * stop it (the engine waits for them: proto_run() in the main thread,
  * libmilter in a thread of its own).  milter.engine chooses the engine
- * (engine.h) at start; a reload cannot change it.
+ * (engine.h) at start; a reload cannot change it.  The policy, the
+ * resolver and the DKIM/DMARC state are freed only once the engine says no
+ * callback is left, and not at all if one still runs (the process exits
+ * under it).  The descriptor limit is raised, while root, to what
+ * milter.max_connections needs.
  */
 #define _GNU_SOURCE /* pthread_setattr_default_np */
 #include <errno.h>
@@ -29,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -200,10 +205,10 @@ write_pidfile(const char *path)
 }
 
 static int
-drop_privileges(const char *user, const char *socket_spec)
+drop_privileges(const char *user)
 {
 	struct passwd *pw;
-	const char *sock;
+	char why[256];
 
 	if (*user == '\0') {
 		if (geteuid() == 0)
@@ -214,8 +219,11 @@ drop_privileges(const char *user, const char *socket_spec)
 		log_msg(LOG_ERR, "milter.user: no such user \"%s\"", user);
 		return -1;
 	}
-	if ((sock = proto_unix_path(socket_spec)) != NULL && chown(sock, pw->pw_uid, pw->pw_gid) < 0)
-		log_msg(LOG_WARNING, "chown %s: %s", sock, strerror(errno));
+	/* the bound socket's inode, never a link swapped in at its path */
+	if (proto_unix_own(pw->pw_uid, pw->pw_gid, why, sizeof(why)) < 0) {
+		log_msg(LOG_ERR, "%s", why);
+		return -1;
+	}
 	if (setgid(pw->pw_gid) < 0 || initgroups(user, pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
 		log_msg(LOG_ERR, "cannot become user %s: %s", user, strerror(errno));
 		return -1;
@@ -301,6 +309,37 @@ start_resolver(const struct config *cfg)
 	return d;
 }
 
+/*
+ * Descriptors the process needs besides its MTA connections: the
+ * listener, the resolver's sockets, callouts, the store, log and data
+ * files.  The soft limit is raised to max_connections plus these (the
+ * hard one too while root), so the limit, not a surprise, is what refuses
+ * connections; below it doorman still starts, and says how many fit.
+ */
+#define FD_RESERVE 256
+
+static void
+raise_fd_limit(long max_connections)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max_connections + FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max < want && geteuid() == 0) {
+		struct rlimit up = { want, want };
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+		log_msg(LOG_WARNING,
+			"milter.max_connections %ld needs %lu file descriptors, the limit is %lu: "
+			"about %ld connections fit",
+			max_connections, (unsigned long)want, (unsigned long)rl.rlim_cur,
+			(long)rl.rlim_cur > FD_RESERVE ? (long)rl.rlim_cur - FD_RESERVE : 0);
+}
+
 /* Bind (through engine E), detach, write the pid file, drop privileges:
  * in that order. */
 static int
@@ -308,6 +347,7 @@ serve_setup(const struct engine *e, const struct config *cfg, bool foreground)
 {
 	char why[256];
 
+	raise_fd_limit(cfg->max_connections); /* while still root */
 	umask(007); /* a unix socket: owner and group (the MTA's) only */
 	if (e->listen(cfg->socket, &milter_filter, (int)cfg->timeout, why, sizeof(why)) < 0) {
 		log_msg(LOG_ERR, "%s", why);
@@ -317,7 +357,7 @@ serve_setup(const struct engine *e, const struct config *cfg, bool foreground)
 		log_msg(LOG_ERR, "cannot detach: %s", strerror(errno));
 		return -1;
 	}
-	if (write_pidfile(cfg->pidfile) < 0 || drop_privileges(cfg->user, cfg->socket) < 0)
+	if (write_pidfile(cfg->pidfile) < 0 || drop_privileges(cfg->user) < 0)
 		return -1; /* the process exits: that closes the socket */
 	return 0;
 }
@@ -430,8 +470,16 @@ main(int argc, char **argv)
 	log_msg(LOG_INFO, "doorman %s listening on %s, policy %s, engine %s", DOORMAN_VERSION,
 		cfg->socket, config_path, engine->name);
 	tell_ready();
+	proto_set_max_connections((int)cfg->max_connections);
 	rc = engine->run(&stop);
-	log_msg(LOG_INFO, "doorman stopping");
+	if (rc == 1) {
+		/* callbacks still run: what they use stays; the exit ends them */
+		log_msg(LOG_WARNING, "doorman stopped without waiting for every command");
+		if (*first->pidfile)
+			unlink(first->pidfile);
+		fflush(NULL);
+		_exit(1);
+	}
 	log_dns_stats();
 	if (*first->pidfile)
 		unlink(first->pidfile);
@@ -439,5 +487,6 @@ main(int argc, char **argv)
 	config_unref(first);
 	auth_shutdown();
 	dns_free(dns);
+	log_msg(LOG_INFO, "doorman stopped");
 	return rc == 0 ? 0 : 1;
 }

@@ -36,6 +36,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "hdrval.h"
 #include "log.h"
 #include "session.h"
 
@@ -328,23 +329,28 @@ on_body(struct pctx *ctx, const unsigned char *chunk, size_t len)
 	return go_on(ctx, SMFIP_NR_BODY);
 }
 
-/* A field we add: with SMFIP_HDR_LEADSPC the MTA takes the value as it is,
- * so it needs the space after the colon itself. */
+/*
+ * A field we add.  Its value may carry what the client sent (a HELO name
+ * in Received-SPF): a byte that could end the field early (hdrval.h) is
+ * replaced by '?' here, whatever the MTA would strip, so the client writes
+ * no field of its own.  With SMFIP_HDR_LEADSPC the MTA takes the value as
+ * it is, so it needs the space after the colon itself.
+ */
 static int
 add_field(struct pctx *ctx, bool insert, const char *name, const char *value)
 {
-	char *v = (char *)value;
+	size_t n = strlen(value) + 2, bad;
+	char *v = malloc(n);
 	int rc;
 
-	if (leadspc(ctx)) {
-		size_t n = strlen(value) + 2;
-		if ((v = malloc(n)) == NULL)
-			return -1;
-		snprintf(v, n, " %s", value);
-	}
+	if (v == NULL)
+		return -1;
+	snprintf(v, n, "%s%s", leadspc(ctx) ? " " : "", value);
+	if ((bad = hdrval_clean(v)) > 0)
+		log_msg(LOG_WARNING, "%s field: %zu byte(s) that would end the field replaced by '?'",
+			name, bad);
 	rc = insert ? eng->insheader(ctx, 0, name, v) : eng->addheader(ctx, name, v);
-	if (v != value)
-		free(v);
+	free(v);
 	return rc;
 }
 

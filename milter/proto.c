@@ -25,30 +25,60 @@
  *	callbacks run one after the other (on any worker: nothing
  *	per-connection is thread-local).  Callbacks may block (DNS, a
  *	callout): a worker that takes an event when no other worker is idle
- *	starts another, up to MAX_WORKERS; workers above MIN_WORKERS end
- *	after IDLE_EXIT seconds without work.  The listening socket is in
- *	the same set, also one-shot.  The thread that called proto_run()
- *	waits for the stop signals and, once a second, closes connections
- *	idle longer than the timeout (shutdown(): the worker that sees the
- *	end of the stream frees it).  conns_lock guards the list of
- *	connections (touched at accept, close and that sweep only); the
- *	counters are atomic.
+ *	starts another, after a gap that grows with the pool (a burst of
+ *	short events, 2,000 sessions closing at once, needs few new
+ *	threads), up to MAX_WORKERS; workers above MIN_WORKERS end after
+ *	IDLE_EXIT seconds without work.  The listening socket is in the
+ *	same set, also one-shot, and non-blocking; lst_lock keeps its
+ *	accept and re-arm apart from its close at a stop.  The thread that
+ *	called proto_run() waits for the stop signals; every TICK_MS it
+ *	starts a worker if none is idle (workers all blocked in callbacks
+ *	would start none), and once a second it closes connections that
+ *	waited longer than the timeout for a whole command (shutdown(): the
+ *	worker that sees the end of the stream frees it).  conns_lock
+ *	guards the list of connections (touched at accept, close, that
+ *	sweep and the stop only); the counters are atomic.  Times are
+ *	CLOCK_MONOTONIC: a step of the wall clock closes nothing.
  *
  * FAILURES
- *	Malformed input (a length over MAX_PACKET, a command too short for
- *	its fields, an unknown command, a write the MTA does not take within
- *	the timeout) closes that connection with one log line: the MTA then
- *	applies its own default action for the session (Postfix's
- *	milter_default_action, Sendmail's F= flags), as with libmilter.  No
- *	input makes the process exit.  At a stop, connections being served
- *	finish their current command (for up to STOP_WAIT seconds); no new
- *	command is taken.
+ *	Malformed input (data over the negotiated size, a command too
+ *	short for its fields, an unknown command, a write the MTA does not
+ *	take within the timeout) closes that connection with one log line:
+ *	the MTA then applies its own default action for the session
+ *	(Postfix's milter_default_action, Sendmail's F= flags), as with
+ *	libmilter.  No input makes the process exit.  A header value the
+ *	filter hands over with a byte that could end the field (hdrval.h)
+ *	is refused, never sent.
+ *
+ * LIMITS
+ *	A packet's data may be 64 KiB - 1 bytes, as libmilter takes it;
+ *	256 KiB - 1 or 1 MiB - 1 when the MTA offers SMFIP_MDS_256K or
+ *	SMFIP_MDS_1M (answered as libmilter answers them: the largest
+ *	offered).  The input buffer grows with the bytes that arrived, never
+ *	with the length a packet announces, and is freed when a connection
+ *	waits; a packet must arrive whole within the timeout of the last
+ *	whole one.  At most proto_set_max_connections() connections are
+ *	served: one more, or one that finds no file descriptor left (a
+ *	spare one is kept for this), is accepted and closed at once, so the
+ *	MTA sees a refusal now rather than a connection stuck in the
+ *	backlog.
+ *
+ * STOP
+ *	The listening socket is closed first (and a unix socket removed if
+ *	it is still the one bound); connections waiting for the MTA are
+ *	closed at once; a connection in a callback finishes that command,
+ *	its answers are written, and it is closed: no new command is taken.
+ *	The MTA applies its default action (a 4xx with Postfix's
+ *	milter_default_action = tempfail or Sendmail's F=T) to a message
+ *	under way.  proto_run() returns only once every worker is gone, or
+ *	after STOP_WAIT seconds with callbacks still running, and says which.
  */
 #define _GNU_SOURCE /* accept4 */
 #include "proto.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -58,21 +88,36 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "hdrval.h"
 #include "log.h"
 
 #define PROTO_VERSION 6
-#define MAX_PACKET (2 * 1024 * 1024) /* Postfix and Sendmail send body chunks of 64 KB */
+/* the most data in a packet (its command byte not counted), as libmilter
+ * takes it: 64 KiB - 1 unless the MTA offers larger sizes (SMFIP_MDS_*) */
+#define MDS_64K (64 * 1024 - 1)
+#define MDS_256K (256 * 1024 - 1)
+#define MDS_1M (1024 * 1024 - 1)
+#define SMFIP_MDS_256K 0x10000000UL
+#define SMFIP_MDS_1M 0x20000000UL
+#define SMFI_INTERNAL 0x70000000UL /* between MTA and engine only */
+/* what libmilter assumes of an MTA that offers no actions or no protocol
+ * steps (the protocol's version 1-2 defaults) */
+#define V1_ACTIONS 0x0FUL
+#define V1_PROTOCOL 0x3FUL
 #define READ_CHUNK 16384
 #define MIN_WORKERS 4
-#define MAX_WORKERS 512
-#define IDLE_EXIT 30 /* seconds */
-#define STOP_WAIT 10 /* seconds */
+#define MAX_WORKERS 128
+#define START_GAP_MS 10 /* gap between new workers, per MIN_WORKERS workers */
+#define TICK_MS 50      /* the main thread's look at the pool */
+#define IDLE_EXIT 30    /* seconds */
+#define STOP_WAIT 10    /* seconds */
 #define MAX_ARGS 64  /* MAIL and RCPT arguments passed on; more are dropped */
 
 /* macro stages, in protocol order: a lookup goes from the last back */
@@ -81,8 +126,10 @@ enum { MS_CONNECT, MS_HELO, MS_MAIL, MS_RCPT, MS_DATA, MS_EOH, MS_EOM, MS_N };
 struct pctx {
 	int fd;
 	struct pctx *prev, *next; /* conns, under conns_lock */
-	time_t last;              /* last input (atomic) */
+	long last;                /* monotonic s of the last whole packet (atomic) */
 	int busy;                 /* a worker has it (atomic) */
+	int partial;              /* part of a packet is waiting (atomic) */
+	size_t maxdata;           /* the most data a packet may carry */
 	unsigned char *in;        /* input not yet taken as whole packets */
 	size_t inlen, incap;
 	unsigned char *out; /* answers not yet written */
@@ -98,11 +145,40 @@ struct pctx {
 
 static struct {
 	const struct pfilter *f;
-	int epfd, lfd, timeout;
+	int epfd, timeout, max_conns;
+	pthread_mutex_t lst_lock; /* lfd and spare: accept and re-arm vs close */
+	int lfd, spare;           /* spare: kept open for refusing at EMFILE */
+	int wakefd;               /* eventfd: readable once the workers are to end */
 	pthread_mutex_t conns_lock;
 	struct pctx *conns;
-	int idle, workers, busy, stop; /* atomic */
-} eng = { .conns_lock = PTHREAD_MUTEX_INITIALIZER, .epfd = -1, .lfd = -1 };
+	int idle, workers, busy, stop, nconns; /* atomic */
+	long long last_start;                  /* ms of the last worker start (atomic) */
+	long long last_refusal_log;            /* ms (atomic) */
+} eng = { .conns_lock = PTHREAD_MUTEX_INITIALIZER,
+	  .lst_lock = PTHREAD_MUTEX_INITIALIZER,
+	  .epfd = -1,
+	  .lfd = -1,
+	  .spare = -1,
+	  .wakefd = -1,
+	  .max_conns = 1024 };
+
+/* the epoll data of the wake eventfd (the listener's is NULL) */
+static char wake_mark;
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long
+mono_s(void)
+{
+	return (long)(mono_ms() / 1000);
+}
 
 static int
 aload(int *p)
@@ -131,6 +207,14 @@ put32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)v;
 }
 
+/* the most data a packet may carry either way; a context made elsewhere
+ * (a test's, zeroed) gets libmilter's default */
+static size_t
+data_limit(const struct pctx *c)
+{
+	return c->maxdata ? c->maxdata : MDS_64K;
+}
+
 /* ---- answers ---- */
 
 /* queue one packet: CMD and the concatenation of N parts */
@@ -141,7 +225,7 @@ send_packet(struct pctx *c, char cmd, const void *const *part, const size_t *len
 
 	for (int i = 0; i < n; i++)
 		total += len[i];
-	if (total > MAX_PACKET)
+	if (total - 1 > data_limit(c))
 		return -1;
 	if (c->outlen + 4 + total > c->outcap) {
 		size_t cap = c->outcap ? c->outcap : 256;
@@ -393,10 +477,27 @@ send_indexed(struct pctx *c, char cmd, int index, const char *name, const char *
 	return send_packet(c, cmd, part, len, 3);
 }
 
+/* a value the MTA would write into the message as it is: refused if it
+ * could end the field early (hdrval.h) */
+static bool
+field_value_ok(const char *name, const char *value)
+{
+	const char *bad;
+
+	if (value == NULL)
+		return false;
+	if ((bad = hdrval_bad(value)) != NULL) {
+		log_msg(LOG_ERR, "milter: %s field with byte 0x%02x at %zu not sent", name,
+			(unsigned char)*bad, (size_t)(bad - value));
+		return false;
+	}
+	return true;
+}
+
 int
 pctx_addheader(struct pctx *c, const char *name, const char *value)
 {
-	if (!may_edit(c, SMFIF_ADDHDRS) || !field_name_ok(name) || value == NULL)
+	if (!may_edit(c, SMFIF_ADDHDRS) || !field_name_ok(name) || !field_value_ok(name, value))
 		return -1;
 	return send_strings(c, 'h', name, value);
 }
@@ -404,7 +505,8 @@ pctx_addheader(struct pctx *c, const char *name, const char *value)
 int
 pctx_insheader(struct pctx *c, int index, const char *name, const char *value)
 {
-	if (!may_edit(c, SMFIF_ADDHDRS) || !field_name_ok(name) || value == NULL || index < 0)
+	if (!may_edit(c, SMFIF_ADDHDRS) || !field_name_ok(name) || index < 0 ||
+	    !field_value_ok(name, value))
 		return -1;
 	return send_indexed(c, 'i', index, name, value);
 }
@@ -412,7 +514,8 @@ pctx_insheader(struct pctx *c, int index, const char *name, const char *value)
 int
 pctx_chgheader(struct pctx *c, const char *name, int index, const char *value)
 {
-	if (!may_edit(c, SMFIF_CHGHDRS) || !field_name_ok(name) || index < 1)
+	if (!may_edit(c, SMFIF_CHGHDRS) || !field_name_ok(name) || index < 1 ||
+	    (value != NULL && !field_value_ok(name, value)))
 		return -1;
 	return send_indexed(c, 'm', index, name, value ? value : "");
 }
@@ -457,12 +560,19 @@ split_args(unsigned char *d, size_t len, char **argv, int max)
 	return n;
 }
 
+/*
+ * The options: what the MTA offers and the filter wants, with libmilter's
+ * readings of what the MTA sends: no actions or no protocol steps offered
+ * mean the version 1-2 defaults; SMFIP_MDS_1M (else SMFIP_MDS_256K)
+ * offered raises the data size, and is answered whatever the filter asked.
+ */
 static int
 negotiate(struct pctx *c, const unsigned char *d, size_t len)
 {
 	unsigned char o[12];
 	const void *part[1] = { o };
 	size_t plen[1] = { sizeof(o) };
+	unsigned long mta_act, mta_proto, mds = 0;
 	uint32_t version;
 
 	if (len < 12) {
@@ -477,12 +587,24 @@ negotiate(struct pctx *c, const unsigned char *d, size_t len)
 			version);
 		return -1;
 	}
-	c->actions = get32(d + 4) & eng.f->actions;
-	c->protocol = get32(d + 8) &
+	if ((mta_act = get32(d + 4)) == 0)
+		mta_act = V1_ACTIONS;
+	if ((mta_proto = get32(d + 8)) == 0)
+		mta_proto = V1_PROTOCOL;
+	c->maxdata = MDS_64K;
+	if (mta_proto & SMFIP_MDS_1M) {
+		mds = SMFIP_MDS_1M;
+		c->maxdata = MDS_1M;
+	} else if (mta_proto & SMFIP_MDS_256K) {
+		mds = SMFIP_MDS_256K;
+		c->maxdata = MDS_256K;
+	}
+	c->actions = mta_act & eng.f->actions;
+	c->protocol = mta_proto & ~SMFI_INTERNAL &
 		      (eng.f->protocol | (eng.f->more_protocol ? eng.f->more_protocol() : 0));
 	put32(o, version < PROTO_VERSION ? version : PROTO_VERSION);
 	put32(o + 4, (uint32_t)c->actions);
-	put32(o + 8, (uint32_t)c->protocol);
+	put32(o + 8, (uint32_t)(c->protocol | mds));
 	return send_packet(c, 'O', part, plen, 1);
 }
 
@@ -588,25 +710,29 @@ dispatch(struct pctx *c, unsigned char cmd, unsigned char *d, size_t len)
 	return -1;
 }
 
-/* every whole packet in the input buffer; the rest stays for the next read */
+/* every whole packet in the input buffer; the rest stays for the next
+ * read.  After a stop no new command is taken. */
 static int
 take_packets(struct pctx *c)
 {
 	size_t off = 0;
 	int rc = 0;
 
-	while (rc == 0 && c->inlen - off >= 4) {
+	size_t maxdata = data_limit(c);
+
+	while (rc == 0 && c->inlen - off >= 4 && !aload(&eng.stop)) {
 		uint32_t n = get32(c->in + off);
-		if (n == 0 || n > MAX_PACKET) {
+		if (n == 0 || n - 1 > maxdata) {
 			log_msg(LOG_ERR,
-				"milter: packet of %u bytes from the MTA: closing the connection",
-				n);
+				"milter: packet of %u bytes from the MTA (at most %zu): closing the connection",
+				n, maxdata + 1);
 			return -1;
 		}
 		if (c->inlen - off - 4 < n)
 			break;
 		rc = dispatch(c, c->in[off + 4], c->in + off + 5, n - 1);
 		off += 4 + n;
+		__atomic_store_n(&c->last, mono_s(), __ATOMIC_RELAXED);
 	}
 	memmove(c->in, c->in + off, c->inlen - off);
 	c->inlen -= off;
@@ -639,20 +765,24 @@ proto_feed(const struct pfilter *f, const unsigned char *data, size_t len)
 	return rc;
 }
 
-/* room for the rest of a partial packet, or for a new read */
+/*
+ * Room for a new read.  The buffer grows with what arrived (by READ_CHUNK,
+ * or doubling up to the rest of a packet whose length is known), never to
+ * the length a packet announces before its bytes are here.
+ */
 static int
 make_room(struct pctx *c)
 {
 	size_t want = c->inlen + READ_CHUNK;
 	unsigned char *p;
 
-	if (c->inlen >= 4) {
-		size_t need = 4 + (size_t)get32(c->in);
-		if (need > want)
-			want = need;
-	}
 	if (want <= c->incap)
 		return 0;
+	if (c->inlen >= 4) {
+		size_t need = 4 + (size_t)get32(c->in), dbl = c->incap * 2;
+		if (dbl > want)
+			want = dbl < need ? dbl : (need > want ? need : want);
+	}
 	if ((p = realloc(c->in, want)) == NULL)
 		return -1;
 	c->in = p;
@@ -685,7 +815,6 @@ serve(struct pctx *c)
 				log_msg(LOG_ERR, "milter: read from the MTA: %s", strerror(errno));
 			return -1; /* end of stream: the MTA is done, or we shut it down */
 		}
-		__atomic_store_n(&c->last, time(NULL), __ATOMIC_RELAXED);
 		c->inlen += (size_t)n;
 		rc = take_packets(c);
 		if (flush(c) < 0 || rc != 0)
@@ -693,6 +822,7 @@ serve(struct pctx *c)
 		if ((size_t)n < room)
 			break; /* nothing more waiting */
 	}
+	__atomic_store_n(&c->partial, c->inlen > 0, __ATOMIC_RELAXED);
 	if (c->inlen == 0 && c->incap > 0) {
 		/* an idle connection holds no buffer (2,000 of them, bench/README) */
 		free(c->in);
@@ -721,8 +851,42 @@ conn_close(struct pctx *c)
 	free(c->in);
 	free(c->out);
 	free(c);
+	aadd(&eng.nconns, -1);
 }
 
+/* a connection refused (too many, or no descriptor): one log line a second */
+static void
+log_refusal(const char *why)
+{
+	long long now = mono_ms(), last = __atomic_load_n(&eng.last_refusal_log, __ATOMIC_RELAXED);
+
+	if (now - last >= 1000 &&
+	    __atomic_compare_exchange_n(&eng.last_refusal_log, &last, now, false, __ATOMIC_SEQ_CST,
+					__ATOMIC_SEQ_CST))
+		log_msg(LOG_ERR, "milter: %s (%d connections): refusing new connections", why,
+			aload(&eng.nconns));
+}
+
+/* no descriptor left: the spare one makes room to accept and close one
+ * connection, so the MTA hears now instead of waiting in the backlog */
+static bool
+refuse_one(void)
+{
+	int fd;
+
+	if (eng.spare < 0)
+		return false;
+	close(eng.spare);
+	eng.spare = -1;
+	fd = accept4(eng.lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	eng.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	log_refusal("out of file descriptors");
+	return fd >= 0;
+}
+
+/* under lst_lock */
 static void
 accept_some(void)
 {
@@ -732,13 +896,20 @@ accept_some(void)
 		struct pctx *c;
 
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
-			    errno == ENOBUFS) {
+			if (errno == EMFILE || errno == ENFILE) {
+				if (refuse_one())
+					continue;
+				usleep(10 * 1000); /* not even the spare: let connections end */
+			}
+			if (errno == ENOMEM || errno == ENOBUFS)
 				log_msg(LOG_ERR, "milter: cannot accept a connection: %s",
 					strerror(errno));
-				usleep(100 * 1000); /* let connections end rather than spin */
-			}
 			break; /* EAGAIN: none left; others (ECONNABORTED...): the next event */
+		}
+		if (aload(&eng.nconns) >= eng.max_conns) {
+			close(fd);
+			log_refusal("milter.max_connections reached");
+			continue;
 		}
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			log_msg(LOG_ERR, "milter: no memory for a connection: refused");
@@ -746,7 +917,9 @@ accept_some(void)
 			continue;
 		}
 		c->fd = fd;
-		c->last = time(NULL);
+		c->last = mono_s();
+		c->maxdata = MDS_64K;
+		aadd(&eng.nconns, 1);
 		pthread_mutex_lock(&eng.conns_lock);
 		c->next = eng.conns;
 		if (eng.conns)
@@ -759,6 +932,24 @@ accept_some(void)
 			conn_close(c);
 		}
 	}
+}
+
+/* the listener's event: accept, then wait for the next one, unless the
+ * listener was closed meanwhile (a stop) */
+static void
+listener_event(void)
+{
+	struct epoll_event lev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = NULL };
+
+	pthread_mutex_lock(&eng.lst_lock);
+	if (eng.lfd >= 0) {
+		if (eng.spare < 0) /* lost to another thread at the last refusal */
+			eng.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		accept_some();
+		if (epoll_ctl(eng.epfd, EPOLL_CTL_MOD, eng.lfd, &lev) < 0)
+			log_msg(LOG_ERR, "milter: epoll_ctl on the listener: %s", strerror(errno));
+	}
+	pthread_mutex_unlock(&eng.lst_lock);
 }
 
 static void *worker(void *);
@@ -777,6 +968,31 @@ start_worker(void)
 	pthread_detach(t);
 }
 
+/*
+ * Someone must stay in epoll_wait while this one works: a new worker when
+ * none is idle, MAX_WORKERS in all, and not sooner than a gap after the
+ * last one that grows with the pool (START_GAP_MS per MIN_WORKERS
+ * workers): a burst of short events (2,000 sessions ending at once) adds a
+ * few threads, callbacks that all block (a dead resolver) still get ~40
+ * workers within two seconds.
+ */
+static void
+more_workers(void)
+{
+	long long now, last;
+	int w = aload(&eng.workers);
+
+	if (aload(&eng.idle) > 0 || w >= MAX_WORKERS || aload(&eng.stop))
+		return;
+	now = mono_ms();
+	last = __atomic_load_n(&eng.last_start, __ATOMIC_RELAXED);
+	if (now - last < (long long)START_GAP_MS * w / MIN_WORKERS ||
+	    !__atomic_compare_exchange_n(&eng.last_start, &last, now, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST))
+		return;
+	start_worker();
+}
+
 static void
 handle(struct pctx *c)
 {
@@ -788,6 +1004,12 @@ handle(struct pctx *c)
 		return;
 	}
 	__atomic_store_n(&c->busy, 0, __ATOMIC_SEQ_CST);
+	/* after a stop: its answers are written, no new command is taken
+	 * (proto_run() shuts down those it finds idle; this one was busy) */
+	if (aload(&eng.stop)) {
+		conn_close(c);
+		return;
+	}
 	if (epoll_ctl(eng.epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0) {
 		log_msg(LOG_ERR, "milter: epoll_ctl: %s", strerror(errno));
 		conn_close(c);
@@ -805,13 +1027,7 @@ worker(void *arg)
 		aadd(&eng.idle, 1);
 		n = epoll_wait(eng.epfd, &ev, 1, IDLE_EXIT * 1000);
 		aadd(&eng.idle, -1);
-		aadd(&eng.busy, 1);
-		if (aload(&eng.stop)) {
-			aadd(&eng.busy, -1);
-			break;
-		}
 		if (n == 0 || (n < 0 && errno == EINTR)) {
-			aadd(&eng.busy, -1);
 			if (n == 0 && aadd(&eng.workers, -1) >= MIN_WORKERS)
 				return NULL;
 			if (n == 0)
@@ -820,42 +1036,42 @@ worker(void *arg)
 		}
 		if (n < 0) {
 			log_msg(LOG_ERR, "milter: epoll_wait: %s", strerror(errno));
-			aadd(&eng.busy, -1);
 			break;
 		}
-		/* someone must stay in epoll_wait while this one works */
-		if (aload(&eng.idle) == 0 && aload(&eng.workers) < MAX_WORKERS)
-			start_worker();
-		if (ev.data.ptr == NULL) {
-			struct epoll_event lev = { .events = EPOLLIN | EPOLLONESHOT,
-						  .data.ptr = NULL };
-			accept_some();
-			if (epoll_ctl(eng.epfd, EPOLL_CTL_MOD, eng.lfd, &lev) < 0)
-				log_msg(LOG_ERR, "milter: epoll_ctl on the listener: %s",
-					strerror(errno));
-		} else {
+		if (ev.data.ptr == &wake_mark)
+			break; /* the stop is over: every connection is closed */
+		aadd(&eng.busy, 1);
+		more_workers();
+		if (ev.data.ptr == NULL)
+			listener_event();
+		else
 			handle(ev.data.ptr);
-		}
 		aadd(&eng.busy, -1);
 	}
 	aadd(&eng.workers, -1);
 	return NULL;
 }
 
-/* close the connections that waited longer than the timeout for the MTA */
+/* close the connections that waited longer than the timeout for a whole
+ * command from the MTA (a trickling one included) */
 static void
 sweep(void)
 {
-	time_t now = time(NULL);
+	long now = mono_s();
 
 	pthread_mutex_lock(&eng.conns_lock);
 	for (struct pctx *c = eng.conns; c != NULL; c = c->next) {
 		if (__atomic_load_n(&c->busy, __ATOMIC_SEQ_CST) ||
 		    now - __atomic_load_n(&c->last, __ATOMIC_RELAXED) <= eng.timeout)
 			continue;
-		log_msg(LOG_INFO,
-			"milter: no command from the MTA for %d s: closing the connection",
-			eng.timeout);
+		if (__atomic_load_n(&c->partial, __ATOMIC_RELAXED))
+			log_msg(LOG_INFO,
+				"milter: a packet from the MTA took over %d s: closing the connection",
+				eng.timeout);
+		else
+			log_msg(LOG_INFO,
+				"milter: no command from the MTA for %d s: closing the connection",
+				eng.timeout);
 		/* the worker that sees the end of the stream frees it */
 		shutdown(c->fd, SHUT_RDWR);
 		__atomic_store_n(&c->last, now, __ATOMIC_RELAXED);
@@ -863,36 +1079,95 @@ sweep(void)
 	pthread_mutex_unlock(&eng.conns_lock);
 }
 
-/* the unix socket path of FD, if it is one with a name */
-static void
-unlink_unix(int fd)
+/* shut down the connections no worker has (or all of them): their
+ * workers close them; returns how many connections are left */
+static int
+shut_conns(bool busy_too)
 {
-	struct sockaddr_un sun;
-	socklen_t len = sizeof(sun);
-	struct stat st;
+	int n = 0;
 
-	if (getsockname(fd, (struct sockaddr *)&sun, &len) < 0 || sun.sun_family != AF_UNIX ||
-	    len <= offsetof(struct sockaddr_un, sun_path) || sun.sun_path[0] != '/')
-		return;
-	if (lstat(sun.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(sun.sun_path);
+	pthread_mutex_lock(&eng.conns_lock);
+	for (struct pctx *c = eng.conns; c != NULL; c = c->next, n++)
+		if (busy_too || !__atomic_load_n(&c->busy, __ATOMIC_SEQ_CST))
+			shutdown(c->fd, SHUT_RDWR);
+	pthread_mutex_unlock(&eng.conns_lock);
+	return n;
+}
+
+void
+proto_set_max_connections(int n)
+{
+	eng.max_conns = n > 0 ? n : 1;
+}
+
+/* the stop (see STOP above); 0 when every worker is gone, 1 if callbacks
+ * still run after STOP_WAIT seconds */
+static int
+stop_serving(int sig)
+{
+	long long t0 = mono_ms(), deadline = t0 + STOP_WAIT * 1000;
+	int left, nconns = aload(&eng.nconns);
+
+	log_msg(LOG_INFO, "milter: signal %d: stopping (%d connections): no new connections or commands",
+		sig, nconns);
+	__atomic_store_n(&eng.stop, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&eng.lst_lock);
+	epoll_ctl(eng.epfd, EPOLL_CTL_DEL, eng.lfd, NULL);
+	proto_unix_remove();
+	close(eng.lfd);
+	eng.lfd = -1;
+	if (eng.spare >= 0)
+		close(eng.spare);
+	eng.spare = -1;
+	pthread_mutex_unlock(&eng.lst_lock);
+	/* the idle ones now; a busy one closes itself after its command,
+	 * or is shut down here once it waits again */
+	while ((left = shut_conns(false)) > 0 && mono_ms() < deadline)
+		usleep(5 * 1000);
+	if (left > 0) {
+		/* a worker blocked writing to an MTA that does not read: free it */
+		shut_conns(true);
+		for (int i = 0; i < 20 && aload(&eng.nconns) > 0; i++)
+			usleep(5 * 1000);
+	}
+	/* every worker out of epoll_wait, for good */
+	if (eventfd_write(eng.wakefd, 1) < 0)
+		log_msg(LOG_ERR, "milter: eventfd: %s", strerror(errno));
+	while (aload(&eng.workers) > 0 && mono_ms() < deadline + 1000)
+		usleep(1000);
+	if (aload(&eng.workers) > 0) {
+		log_msg(LOG_WARNING,
+			"milter: stopping after %lld ms with %d commands under way: not waiting for them",
+			mono_ms() - t0, aload(&eng.busy));
+		return 1;
+	}
+	log_msg(LOG_INFO, "milter: stopped in %lld ms (%d connections closed)", mono_ms() - t0,
+		nconns);
+	return 0;
 }
 
 int
 proto_run(int fd, const struct pfilter *f, int timeout, const sigset_t *stop)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = NULL };
-	struct timespec tick = { 1, 0 };
-	int sig;
+	struct epoll_event wev = { .events = EPOLLIN, .data.ptr = &wake_mark };
+	struct timespec tick = { 0, TICK_MS * 1000000L };
+	long last_sweep = mono_s();
+	int sig, fl;
 
 	eng.f = f;
 	eng.lfd = fd;
 	eng.timeout = timeout;
-	if ((eng.epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	/* a worker must never sit in accept4() (it would hold up the stop) */
+	if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    (eng.wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
+	    (eng.epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    epoll_ctl(eng.epfd, EPOLL_CTL_ADD, eng.wakefd, &wev) < 0 ||
 	    epoll_ctl(eng.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		log_msg(LOG_ERR, "milter: epoll: %s", strerror(errno));
 		return -1;
 	}
+	eng.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (int i = 0; i < MIN_WORKERS; i++)
 		start_worker();
 	if (aload(&eng.workers) == 0)
@@ -901,18 +1176,12 @@ proto_run(int fd, const struct pfilter *f, int timeout, const sigset_t *stop)
 		sig = sigtimedwait(stop, NULL, &tick);
 		if (sig > 0)
 			break;
-		sweep();
+		/* every worker in a callback that blocks: none would start more */
+		more_workers();
+		if (mono_s() != last_sweep) {
+			last_sweep = mono_s();
+			sweep();
+		}
 	}
-	log_msg(LOG_INFO, "milter: signal %d: no new connections or commands", sig);
-	__atomic_store_n(&eng.stop, 1, __ATOMIC_SEQ_CST);
-	epoll_ctl(eng.epfd, EPOLL_CTL_DEL, fd, NULL);
-	unlink_unix(fd);
-	close(fd);
-	/* bounded: STOP_WAIT seconds for the commands under way */
-	for (int i = 0; i < STOP_WAIT * 10 && aload(&eng.busy) > 0; i++)
-		usleep(100 * 1000);
-	if (aload(&eng.busy) > 0)
-		log_msg(LOG_WARNING, "milter: stopping with %d commands under way",
-			aload(&eng.busy));
-	return 0;
+	return stop_serving(sig);
 }

@@ -16,6 +16,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* actions a filter may take (the protocol's SMFIF_* values) */
 #define SMFIF_ADDHDRS 0x01UL
@@ -75,21 +76,43 @@ struct pfilter {
 
 /*
  * proto_listen - bind and listen on SPEC (unix:/path, local:/path, /path,
- * inet:PORT@ADDR, inet6:PORT@ADDR; the address numeric).  A stale unix
- * socket (a socket file nobody listens on) is replaced; any other file
- * there is left alone and refused.  Returns the descriptor, or -1 with
- * WHY set.
+ * inet:PORT@ADDR, inet6:PORT@ADDR; the address numeric).  A unix socket's
+ * directory must be writable by its owner only; a stale unix socket (one
+ * that refuses connections: ECONNREFUSED) is replaced; any other file
+ * there, or a socket whose state cannot be told, is left alone and
+ * refused.  Returns the descriptor, or -1 with WHY set.
  */
 int proto_listen(const char *spec, char *why, size_t whylen);
 /* proto_unix_path - the file of a unix socket SPEC, or NULL for inet */
 const char *proto_unix_path(const char *spec);
+/*
+ * proto_unix_own - give the unix socket proto_listen() bound to UID:GID,
+ * if the path is still that socket (the same inode; a link is never
+ * followed).  0 (also when no unix socket was bound), or -1 with WHY set.
+ */
+int proto_unix_own(uid_t uid, gid_t gid, char *why, size_t whylen);
+/* proto_unix_adopt - remember PATH, a unix socket just bound (by this
+ * file or by libmilter), as the one proto_unix_own() and
+ * proto_unix_remove() act on; -1 with WHY set if it is not a socket. */
+int proto_unix_adopt(const char *path, char *why, size_t whylen);
+/* proto_unix_remove - remove that socket's path if it is still the same
+ * inode (a stop); leaves anything else there alone, with a log line. */
+void proto_unix_remove(void);
+
+/* proto_set_max_connections - connections served at once (default 1024);
+ * more are accepted and closed at once.  Before proto_run(). */
+void proto_set_max_connections(int n);
 
 /*
  * proto_run - serve FD with F until one of the signals in STOP (blocked
  * in every thread by the caller) arrives.  TIMEOUT: seconds a connection
- * may wait for the MTA's next command, or for the MTA to take a reply,
- * before it is closed.  Returns 0 after a stop, -1 if serving could not
- * start.  Removes a unix socket it was given by proto_listen().
+ * may wait for the MTA's next whole command, or for the MTA to take a
+ * reply, before it is closed.  At the stop it closes FD (and removes a
+ * unix socket bound by proto_listen()), lets the commands under way
+ * finish and write their answers, and closes every connection.  Returns
+ * 0 once no worker is left (the caller may then free what callbacks use),
+ * 1 if callbacks were still running after the stop's bound (the caller
+ * must not free what they use), -1 if serving could not start.
  */
 int proto_run(int fd, const struct pfilter *f, int timeout, const sigset_t *stop);
 
@@ -120,8 +143,10 @@ int pctx_setreply(struct pctx *, int code, const char *ecode, const char *text);
 /*
  * Message changes, from the eom callback only, sent before its answer.
  * Each returns 0, or -1 when it was not agreed with the MTA, comes at
- * another step, or is malformed.  pctx_chgheader() with a NULL value
- * deletes the INDEXth (from 1) field of that name.
+ * another step, or is malformed: a header value with a CR, a control byte
+ * or a LF that does not fold the field (hdrval.h) is refused and logged.
+ * pctx_chgheader() with a NULL value deletes the INDEXth (from 1) field of
+ * that name.
  */
 int pctx_addheader(struct pctx *, const char *name, const char *value);
 int pctx_insheader(struct pctx *, int index, const char *name, const char *value);

@@ -155,6 +155,7 @@ struct config {
 	char *pidfile;
 	long timeout;
 	char *engine; /* "native" or "libmilter" (milter/engine.c) */
+	long max_connections;
 
 	char *log_facility;
 	bool log_accepts;

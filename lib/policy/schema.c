@@ -336,6 +336,13 @@ in_range(const void *field, long lo, long hi, const char *unit, char *why, size_
 	return 0;
 }
 
+/* milter.max_connections: the descriptor limit is raised to fit it */
+static int
+check_max_connections(const void *field, char *why, size_t whylen)
+{
+	return in_range(field, 1, 100000, "connections", why, whylen);
+}
+
 static int
 check_interval(const void *field, char *why, size_t whylen)
 {
@@ -555,6 +562,8 @@ const struct setting schema[] = {
 	  "seconds a connection may wait for the MTA's next command before doorman closes it" },
 	{ "milter.engine", G(engine), ST_STRING, "native", check_engine,
 	  "milter protocol engine: native (doorman's own) or libmilter (Sendmail's); at start only" },
+	{ "milter.max_connections", G(max_connections), ST_INT, "1024", check_max_connections,
+	  "MTA connections served at once; more are refused at once (the file descriptor limit is raised to fit)" },
 	{ "log.facility", G(log_facility), ST_STRING, "mail", check_facility,
 	  "syslog facility (mail, daemon, user, local0..local7); -f logs to stderr instead" },
 	{ "log.accepts", G(log_accepts), ST_BOOL, "true", NULL,

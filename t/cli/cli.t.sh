@@ -1,7 +1,10 @@
 #!/bin/bash
 # cli.t.sh BUILD_DIR - the daemon as a postmaster runs it: options, exit
 # codes, refusing an invalid policy, detaching, the pid file, dropping to
-# milter.user, a unix socket the MTA's group can use, reload and stop.
+# milter.user, a unix socket the MTA's group can use, reload and stop (in
+# under a second); the unix socket against a local attacker: a shared
+# directory refused, a symlink swapped in before the chown, a live socket
+# of another user kept, only doorman's own socket removed at stop.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: cli.t.sh BUILD_DIR}" && pwd)
@@ -66,9 +69,19 @@ CONF
 	kill -USR1 "$pid"
 	sleep 0.3
 	check "survives a reload" kill -0 "$pid"
+	t0=$(date +%s%N)
 	kill -TERM "$pid"
+	# exited: a zombie (the detached daemon is reaped by pid 1, which here
+	# may take seconds) or gone
+	for _ in $(seq 1 1000); do
+		st=$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null) || break
+		[ "$st" = Z ] && break
+		sleep 0.01
+	done
+	ms=$((($(date +%s%N) - t0) / 1000000))
 	for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	check "stops on SIGTERM" bash -c "! kill -0 $pid 2>/dev/null"
+	check "an idle doorman stops in under a second ($ms ms)" test "$ms" -lt 1000
 	rm -f "$work/doorman.pid"
 	# a start that fails after detaching (here: the pid file) exits 1, not 0
 	sed "s|pidfile = \"$work/doorman.pid\"|pidfile = \"$work/no/such/dir/doorman.pid\"|" \
@@ -77,6 +90,77 @@ CONF
 	check "a detached start that fails exits 1" test "$rc" = 1
 	check "and leaves nothing listening" bash -c "! [ -S '$work/doorman.sock' ] ||
 		! /usr/bin/python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' '$work/doorman.sock' 2>/dev/null"
+
+	# the unix socket and its directory (issue 14: a symlink swapped in
+	# for the socket made root chown the link's target)
+	sockconf() { # SOCKET USER PIDFILE > conf
+		cat <<CONF
+milter: { socket = "unix:$1"; user = "$2"; pidfile = "$3"; };
+domains: { local = [ "example.org" ]; };
+policies: { p: { }; };
+CONF
+	}
+	mkdir "$work/shared" && chmod 1777 "$work/shared"
+	sockconf "$work/shared/doorman.sock" doorman "" >"$work/shared.conf"
+	out=$(timeout 5 "$bin" -f -c "$work/shared.conf" 2>&1) && rc=0 || rc=$?
+	check "a socket directory every user may write is refused" bash -c "[ $rc = 1 ] &&
+		grep -q 'socket directory $work/shared is writable by others (mode 1777)' <<<'$out'"
+	check "and nothing is created there" test ! -e "$work/shared/doorman.sock"
+
+	# the attacker's swap, made between the bind and the chown: the pid
+	# file is a FIFO, so doorman waits on it after binding until we read
+	mkdir -m 755 "$work/swap"
+	echo "root's file" >"$work/target" && chmod 644 "$work/target"
+	mkfifo "$work/swap.pid"
+	sockconf "$work/swap/doorman.sock" doorman "$work/swap.pid" >"$work/swap.conf"
+	"$bin" -f -c "$work/swap.conf" 2>"$work/swap.log" &
+	pid=$!
+	for _ in $(seq 1 100); do [ -S "$work/swap/doorman.sock" ] && break; sleep 0.05; done
+	rm -f "$work/swap/doorman.sock" && ln -s "$work/target" "$work/swap/doorman.sock"
+	timeout 5 cat "$work/swap.pid" >/dev/null || true
+	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill "$pid"
+		rc=running
+	else
+		wait "$pid" && rc=0 || rc=$?
+	fi
+	check "a symlink swapped in for the socket before the chown: the start fails" test "$rc" = 1
+	check "and says why" grep -q "is no longer the socket doorman bound: not changing its owner" "$work/swap.log"
+	check "and the link's target keeps its owner" bash -c "[ \"\$(stat -c %U '$work/target')\" = root ]"
+
+	# a live socket doorman may not connect to is not removed
+	mkdir -m 755 "$work/live" && chown doorman "$work/live"
+	/usr/bin/python3 -c 'import os,socket,sys,time; os.umask(0o077); s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(30)' \
+		"$work/live/doorman.sock" &
+	py=$!
+	for _ in $(seq 1 100); do [ -S "$work/live/doorman.sock" ] && break; sleep 0.05; done
+	sockconf "$work/live/doorman.sock" "" "" >"$work/live.conf"
+	chmod 644 "$work/live.conf"
+	out=$(timeout 5 setpriv --reuid doorman --regid doorman --clear-groups "$bin" -f -c "$work/live.conf" 2>&1) && rc=0 || rc=$?
+	check "a live socket of another user doorman may not connect to is not replaced" bash -c "[ $rc = 1 ] &&
+		grep -q 'cannot tell whether it is in use (Permission denied): not replacing it' <<<'$out'"
+	check "and is still there, still served" /usr/bin/python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(2); s.connect(sys.argv[1])' "$work/live/doorman.sock"
+	kill "$py" 2>/dev/null || true
+	wait "$py" 2>/dev/null || true
+
+	# at stop, only the socket doorman created is removed
+	mkdir -m 755 "$work/ino"
+	sockconf "$work/ino/doorman.sock" "" "" >"$work/ino.conf"
+	"$bin" -f -c "$work/ino.conf" 2>"$work/ino.log" &
+	pid=$!
+	for _ in $(seq 1 100); do grep -q listening "$work/ino.log" && break; sleep 0.05; done
+	rm -f "$work/ino/doorman.sock"
+	/usr/bin/python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(30)' \
+		"$work/ino/doorman.sock" &
+	py=$!
+	for _ in $(seq 1 100); do [ -S "$work/ino/doorman.sock" ] && break; sleep 0.05; done
+	kill -TERM "$pid"
+	wait "$pid" 2>/dev/null || true
+	check "at stop, another process's socket at the path is left in place" /usr/bin/python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(2); s.connect(sys.argv[1])' "$work/ino/doorman.sock"
+	check "and that is logged" grep -q "$work/ino/doorman.sock is not the socket doorman bound: left in place" "$work/ino.log"
+	kill "$py" 2>/dev/null || true
+	wait "$py" 2>/dev/null || true
 else
 	not_ok "daemon mode needs root and the doorman user (t/install-deps.sh)"
 fi

@@ -2,8 +2,12 @@
 # proto.t.sh BUILD_DIR - doorman's own milter protocol engine (milter/proto.c)
 # against a raw MTA end (mta.py): negotiation, batching, malformed and random
 # packets, 300 connections at once, no replies before RCPT when every policy
-# delays its rejections, the idle timeout; then the unix socket:
-# a stale one replaced, a live one or a plain file refused, removed at stop.
+# delays its rejections, the idle timeout and a trickling sender; the stop
+# (bounded, logged, under load, waiting for a callback blocked on DNS); a
+# step of the wall clock (t/proto/clockstep.c);
+# memory, threads and descriptors under hostile load (ports 18300-18309);
+# then the unix socket: a stale one
+# replaced, a live one or a plain file refused, removed at stop.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: proto.t.sh BUILD_DIR}" && pwd)
@@ -17,8 +21,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-conf() { # SOCKET TIMEOUT > conf
-	sed -e "s|inet:@PORT@@127.0.0.1\"; user = \"\"; pidfile = \"\";|$1\"; user = \"\"; pidfile = \"\"; timeout = $2;|" \
+conf() { # SOCKET TIMEOUT [MORE SETTINGS] > conf
+	sed -e "s|inet:@PORT@@127.0.0.1\"; user = \"\"; pidfile = \"\";|$1\"; user = \"\"; pidfile = \"\"; timeout = $2; ${3:-}|" \
 		-e "s|@DIR@|$here/../miltertest|g" "$here/../miltertest/conf/default.conf"
 }
 alive_and_clean() { # NAME LOG
@@ -29,7 +33,7 @@ alive_and_clean() { # NAME LOG
 		tail -20 "$2" >&2
 	fi
 }
-mta() { # MODE LOG: mta.py's checks, counted here
+mta() { # MODE LOG [PORT]: mta.py's checks, counted here
 	local line done=
 	while IFS= read -r line; do
 		case $line in
@@ -38,14 +42,103 @@ mta() { # MODE LOG: mta.py's checks, counted here
 		"# all checks run") done=1 ;;
 		*) echo "$line" ;;
 		esac
-	done < <(timeout 300 /usr/bin/python3 "$here/mta.py" $port "$2" "$1" 2>&1 || true)
+	done < <(timeout 300 /usr/bin/python3 "$here/mta.py" "${3:-$port}" "$2" "$1" "${DOORMAN_PID:-0}" 2>&1 || true)
 	[ -n "$done" ] || not_ok "mta.py $1 ran to its end"
+}
+
+stop_timed() { # NAME LOG: SIGTERM; gone within a second, logged, no stray errors
+	local t0 t1 ms
+	t0=$(date +%s%N)
+	kill -TERM "$DOORMAN_PID"
+	wait "$DOORMAN_PID" 2>/dev/null || true
+	t1=$(date +%s%N)
+	ms=$(((t1 - t0) / 1000000))
+	DOORMAN_PID=
+	if [ "$ms" -lt 1000 ] && log_has "$2" 'milter: stopped in [0-9]+ ms' &&
+		log_has "$2" 'doorman stopped$' && ! log_has "$2" 'Bad file descriptor|commands under way'; then
+		ok "$1 ($ms ms)"
+	else
+		not_ok "$1 ($ms ms)"
+		tail -5 "$2" >&2
+	fi
 }
 
 conf "inet:$port@127.0.0.1" 600 >"$work/inet.conf"
 start_doorman "$bin" "$work/inet.conf" "$work/hostile.log" $port
 mta hostile "$work/hostile.log"
 alive_and_clean "doorman alive and clean after hostile input" "$work/hostile.log"
+stop_timed "a stop after serving mail takes under a second, logged, with no 'Bad file descriptor'" "$work/hostile.log"
+
+stopped_clean() { # NAME LOG N: mta.py stopped doorman; N connections closed, no stray errors
+	wait "$DOORMAN_PID" 2>/dev/null || true
+	DOORMAN_PID=
+	if log_has "$2" "milter: stopped in [0-9]+ ms \\($3 connections closed\\)" &&
+		! log_has "$2" 'not waiting|Bad file descriptor|runtime error|Sanitizer'; then
+		ok "$1"
+	else
+		not_ok "$1"
+		tail -5 "$2" >&2
+	fi
+}
+
+# SIGTERM with messages under way
+start_doorman "$bin" "$work/inet.conf" "$work/stop.log" $port
+mta stop "$work/stop.log"
+stopped_clean "the stop under load is logged" "$work/stop.log" 25
+
+# SIGTERM while a callback waits on a resolver that never answers
+"$build/t/unit/dns-blackhole" 18302 &
+hole=$!
+cat >"$work/slow.conf" <<CONF
+milter: { socket = "inet:18301@127.0.0.1"; user = ""; pidfile = ""; };
+resolver: { upstreams = [ "127.0.0.1@18302" ]; unblock = [ "test." ]; timeout = 1000; };
+domains: { local = [ "example.org" ]; };
+policies: { p: { delay_reject = false; dnsbl: { zones = [ "bl.doorman.test" ]; threshold = 1; }; }; };
+CONF
+start_doorman "$bin" "$work/slow.conf" "$work/slow.log" 18301
+mta slowstop "$work/slow.log" 18301
+stop_bg $hole
+stopped_clean "the stop waited for the command under way, and says so" "$work/slow.log" 1
+
+# the wall clock steps an hour ahead (this doorman's only: LD_PRELOAD)
+export CLOCKSTEP_FILE=$work/clock-stepped
+ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" LD_PRELOAD="$build/t/unit/clockstep.so" \
+	"$bin" -f -c "$work/inet.conf" 2>"$work/clock.log" &
+DOORMAN_PID=$!
+wait_port 127.0.0.1 $port 10 || { cat "$work/clock.log" >&2; die "doorman did not listen on $port"; }
+mta clockstep "$work/clock.log"
+alive_and_clean "doorman alive after the clock step" "$work/clock.log"
+stop_doorman
+
+# memory per connection and threads after a burst
+lport=18300
+conf "inet:$lport@127.0.0.1" 600 "max_connections = 3000;" >"$work/limits.conf"
+start_doorman "$bin" "$work/limits.conf" "$work/limits.log" $lport
+mta limits "$work/limits.log" $lport
+alive_and_clean "doorman alive after the memory and thread checks" "$work/limits.log"
+stop_doorman
+
+# milter.max_connections
+conf "inet:$lport@127.0.0.1" 600 "max_connections = 5;" >"$work/max.conf"
+start_doorman "$bin" "$work/max.conf" "$work/max.log" $lport
+mta maxconn "$work/max.log" $lport
+alive_and_clean "doorman alive after refusing over max_connections" "$work/max.log"
+stop_doorman
+
+# 64 file descriptors, and no privilege to raise the hard limit
+conf "inet:$lport@127.0.0.1" 600 >"$work/fd.conf"
+"$bin" -n -c "$work/fd.conf" || die "doorman -n rejected $work/fd.conf"
+setpriv --bounding-set -sys_resource -- /bin/bash -c 'ulimit -n 64 && exec "$0" -f -c "$1"' \
+	"$bin" "$work/fd.conf" 2>"$work/fd.log" &
+DOORMAN_PID=$!
+wait_port 127.0.0.1 $lport 10 || { cat "$work/fd.log" >&2; die "doorman did not listen on $lport"; }
+if log_has "$work/fd.log" 'milter.max_connections 1024 needs 1280 file descriptors, the limit is 64'; then
+	ok "a descriptor limit below milter.max_connections is logged at start"
+else
+	not_ok "a descriptor limit below milter.max_connections is logged at start"
+fi
+mta fdlimit "$work/fd.log" $lport
+alive_and_clean "doorman alive after running out of descriptors" "$work/fd.log"
 stop_doorman
 
 # every policy holds its rejections until RCPT
