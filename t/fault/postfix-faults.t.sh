@@ -146,6 +146,10 @@ settled() {
 	fi
 }
 
+# phase NAME: where the time of a run goes
+T_START=$(now)
+phase() { echo "# [$(elapsed "$T_START") s] $1"; }
+
 nsd_start "$W" $DNS_PORT "$here/zones"
 sink_start "$W/sink" $SINK_PORT
 start
@@ -156,6 +160,7 @@ postconf -c "$POSTFIX_DIR/etc" -e "milter_connect_timeout = 2s" "milter_command_
 postfix -c "$POSTFIX_DIR/etc" reload >/dev/null 2>&1
 sleep 1
 
+phase "no fault"
 # --- no fault: the rule holds with every message taken
 load base 3
 load_wait base
@@ -165,6 +170,7 @@ read -r BASE_RSS _ BASE_FDS < <(proc_usage "$DOORMAN_PID")
 within_bounds "no fault" "$DOORMAN_PID" $MAX_RSS $MAX_THREADS $MAX_FDS
 settled "no fault"
 
+phase "kill -9"
 # --- kill -9 under load, restart 1 s later
 load kill9 8
 sleep 2
@@ -184,6 +190,7 @@ account "kill -9" "$LOAD_OUT" "$W/sink"
 recovered "kill -9"
 within_bounds "kill -9: after" "$DOORMAN_PID" $MAX_RSS $MAX_THREADS $MAX_FDS
 
+phase "SIGSTOP"
 # --- SIGSTOP for 5 s, longer than every milter timeout of Postfix here
 load stop 10
 sleep 2
@@ -200,6 +207,7 @@ recovered "SIGSTOP 5 s"
 within_bounds "SIGSTOP 5 s: after" "$DOORMAN_PID" $MAX_RSS $MAX_THREADS $MAX_FDS
 settled "SIGSTOP 5 s"
 
+phase "50 reloads"
 # --- 50 reloads under load, each waited for, the last file broken
 load reload 8
 n0=$(grep -c 'reload: .* loaded' "$LOG" || true)
@@ -230,6 +238,7 @@ within_bounds "50 reloads: after" "$DOORMAN_PID" $MAX_RSS $MAX_THREADS $MAX_FDS
 cp "$W/v1.conf" "$W/doorman.conf"
 kill -USR1 "$DOORMAN_PID"
 
+phase "reload with sessions open"
 # --- a reload with a session open: it keeps the policy it started with,
 # a new session gets the new one, the load around it loses nothing
 smtp_open() { # FD: a session opened and greeted by EHLO
@@ -282,6 +291,7 @@ account "reload with sessions open" "$LOAD_OUT" "$W/sink"
 [ "$ACC_4XX" -eq 0 ] && ok "reload with sessions open: nothing refused" ||
 	not_ok "reload with sessions open: $ACC_4XX answers 4xx"
 
+phase "DNS server down"
 # --- the DNS server stopped for 3 s and started again
 # (the fault ends when NSD is started again: nsd_start's own readiness
 # probe can wait out a drill timeout of 5 s, so the load outlasts that)
@@ -305,6 +315,7 @@ recovered "DNS server down 3 s"
 alive "DNS server down 3 s"
 within_bounds "DNS server down 3 s: after" "$DOORMAN_PID" $MAX_RSS $MAX_THREADS $MAX_FDS
 
+phase "2000 sessions held"
 # --- 2,000 milter sessions held open while mail flows
 rm -f "$W/held" "$W/release"
 timeout 180 /usr/bin/python3 "$FAULT_CLIENT" hold $MILTER_PORT $HELD "$W/held" "$W/release" 120 \
@@ -328,6 +339,7 @@ HOLD_PID=
 settled "$HELD sessions closed"
 alive "$HELD sessions"
 
+phase "SIGTERM under load"
 # --- SIGTERM under load: commands under way finish, doorman exits within
 # its documented drain bound (10 s, doorman(8); 2 s of margin) with status
 # 0, nothing logged as an error; restarted
@@ -366,6 +378,7 @@ account "SIGTERM under load: after the restart" "$LOAD_OUT" "$W/sink"
 	not_ok "SIGTERM under load: after the restart, $ACC_4XX answers 4xx"
 within_bounds "SIGTERM under load: restarted" "$DOORMAN_PID" $MAX_RSS $MAX_THREADS $MAX_FDS
 
+phase "SIGTERM, lookup under way"
 # --- SIGTERM while a command is under way: the sender's domain is looked
 # up through bench/dnsdelay (350 ms an answer, two rounds), SIGTERM comes
 # 0.2 s into it; the command finishes with doorman's own answer (250, not
@@ -406,6 +419,7 @@ DELAY_PID=
 sanitizer_clean "SIGTERM with a lookup under way"
 start
 
+phase "SIGTERM idle"
 # --- SIGTERM idle: the stop is bounded under 1 s when nothing is under way
 # (issue 14: doorman that has served mail waited 10-12 s for a command
 # that was not under way)
@@ -426,5 +440,6 @@ tail -8 "$LOG" | grep -q 'stopping with [0-9]* commands under way' &&
 	ok "SIGTERM idle: no command said to be under way"
 sanitizer_clean "SIGTERM idle"
 DOORMAN_PID=
+phase "end"
 
 finish
