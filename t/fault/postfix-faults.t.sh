@@ -5,7 +5,11 @@
 # timeouts, 50 reloads under load with a broken file at the end, a reload
 # with sessions open (the old policy for them, the new one for new ones),
 # the DNS server stopped and restarted, 2,000 milter sessions held open,
-# SIGTERM under load (the drain and its bound) and idle.
+# SIGTERM under load (the drain and its bound), SIGTERM while a lookup is
+# under way (the command finishes with doorman's answer, then doorman
+# exits) and SIGTERM idle (under 1 s).  Takes 1.5 minutes on a quiet
+# 2-core machine, nearly 3 on a busy one (Postfix alone may take 20 s to
+# start), 20 s of it the 10-s stops of issue 14 until they are fixed.
 #
 # Each fault runs while t/fault/faultclient.py sends mail (4 sessions of 5
 # messages in turn, one DNS lookup per message), and each run is held to
@@ -21,8 +25,11 @@
 # a SIGSTOP of 5 s outlasts them all) with room to spare; a restart listens
 # within 3 s; threads at most 40 (4 workers and a few more while lookups
 # wait, far under the pool's 512); descriptors at most 64 beyond the
-# sessions held; RSS at most 64 MB (256 MB under AddressSanitizer, whose
-# shadow memory and quarantine multiply it).  Ports 18600-18619.
+# sessions held; RSS at most 64 MB and at most 16 MB more after 50
+# reloads (512 MB and 256 MB under AddressSanitizer, whose shadow memory and
+# quarantine multiply it).  Measured (normal build): 12 MB idle, 14 MB after
+# the reloads, 37 MB with 2,000 sessions held, 10-12 threads.
+# Ports 18600-18619.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: postfix-faults.t.sh BUILD_DIR}" && pwd)
@@ -32,10 +39,13 @@ build=$(cd "${1:?usage: postfix-faults.t.sh BUILD_DIR}" && pwd)
 . "$here/../lib/nsd.sh"
 . "$here/../lib/fault.sh"
 
-MILTER_PORT=18600 SMTP_PORT=18601 SUB_PORT=18602 SINK_PORT=18603 DNS_PORT=18604
+MILTER_PORT=18600 SMTP_PORT=18601 SUB_PORT=18602 SINK_PORT=18603 DNS_PORT=18604 SLOW_PORT=18605
 RECOVER=5 RESTART=3 MAX_THREADS=40 MAX_FDS=64 HELD=2000
-MAX_RSS=65536
-if ldd "$build/milter/doorman" | grep -q libasan; then MAX_RSS=262144; fi
+MAX_RSS=65536 RELOAD_GROWTH=16384
+# AddressSanitizer's shadow memory and its quarantine (up to 256 MB of freed
+# memory kept) multiply RSS; there LeakSanitizer at each stop is the leak
+# check, and the bounds only catch a runaway
+if ldd "$build/milter/doorman" | grep -q libasan; then MAX_RSS=524288 RELOAD_GROWTH=262144; fi
 bin=$build/milter/doorman
 # 2,000 held sessions need more descriptors than a default 1,024 (a
 # postmaster's unit file raises it the same way)
@@ -48,6 +58,7 @@ chmod 755 "$W"
 cleanup() {
 	stop_bg "${LOAD_PID:-}"
 	stop_bg "${HOLD_PID:-}"
+	stop_bg "${DELAY_PID:-}"
 	postfix_stop
 	[ -z "${DOORMAN_PID:-}" ] || kill -CONT "$DOORMAN_PID" 2>/dev/null || true
 	stop_doorman
@@ -65,7 +76,7 @@ trap cleanup EXIT
 
 # policy EXTRA_LOCAL > file: the fault tests' policy, more local domains
 policy() {
-	sed -e "s|@MILTER_PORT@|$MILTER_PORT|g" -e "s|@DNS_PORT@|$DNS_PORT|g" \
+	sed -e "s|@MILTER_PORT@|$MILTER_PORT|g" -e "s|@DNS_PORT@|$DNS_PORT|g" -e "s|@SLOW_PORT@|$SLOW_PORT|g" \
 		-e "s|@EXTRA_LOCAL@|$1|" "$here/doorman.conf.in"
 }
 policy "" >"$W/v1.conf"
@@ -137,6 +148,10 @@ settled() {
 	fi
 }
 
+# phase NAME: where the time of a run goes
+T_START=$(now)
+phase() { echo "# [$(elapsed "$T_START") s] $1"; }
+
 nsd_start "$W" $DNS_PORT "$here/zones"
 sink_start "$W/sink" $SINK_PORT
 start
@@ -147,6 +162,7 @@ postconf -c "$POSTFIX_DIR/etc" -e "milter_connect_timeout = 2s" "milter_command_
 postfix -c "$POSTFIX_DIR/etc" reload >/dev/null 2>&1
 sleep 1
 
+phase "no fault"
 # --- no fault: the rule holds with every message taken
 load base 3
 load_wait base
@@ -156,6 +172,7 @@ read -r BASE_RSS _ BASE_FDS < <(proc_usage "$DOORMAN_PID")
 within_bounds "no fault" "$DOORMAN_PID" $MAX_RSS $MAX_THREADS $MAX_FDS
 settled "no fault"
 
+phase "kill -9"
 # --- kill -9 under load, restart 1 s later
 load kill9 8
 sleep 2
@@ -175,6 +192,7 @@ account "kill -9" "$LOAD_OUT" "$W/sink"
 recovered "kill -9"
 within_bounds "kill -9: after" "$DOORMAN_PID" $MAX_RSS $MAX_THREADS $MAX_FDS
 
+phase "SIGSTOP"
 # --- SIGSTOP for 5 s, longer than every milter timeout of Postfix here
 load stop 10
 sleep 2
@@ -191,6 +209,7 @@ recovered "SIGSTOP 5 s"
 within_bounds "SIGSTOP 5 s: after" "$DOORMAN_PID" $MAX_RSS $MAX_THREADS $MAX_FDS
 settled "SIGSTOP 5 s"
 
+phase "50 reloads"
 # --- 50 reloads under load, each waited for, the last file broken
 load reload 8
 n0=$(grep -c 'reload: .* loaded' "$LOG" || true)
@@ -215,12 +234,13 @@ alive "50 reloads"
 account "50 reloads" "$LOAD_OUT" "$W/sink"
 [ "$ACC_4XX" -eq 0 ] && ok "50 reloads: nothing refused" || not_ok "50 reloads: $ACC_4XX answers 4xx"
 read -r rss _ _ < <(proc_usage "$DOORMAN_PID")
-[ "$rss" -le $((BASE_RSS + 16384)) ] && ok "50 reloads: RSS $rss KB, at most 16 MB over $BASE_RSS KB" ||
-	not_ok "50 reloads: RSS $rss KB, more than 16 MB over $BASE_RSS KB"
+[ "$rss" -le $((BASE_RSS + RELOAD_GROWTH)) ] && ok "50 reloads: RSS $rss KB, at most $RELOAD_GROWTH KB over $BASE_RSS KB" ||
+	not_ok "50 reloads: RSS $rss KB, more than $RELOAD_GROWTH KB over $BASE_RSS KB"
 within_bounds "50 reloads: after" "$DOORMAN_PID" $MAX_RSS $MAX_THREADS $MAX_FDS
 cp "$W/v1.conf" "$W/doorman.conf"
 kill -USR1 "$DOORMAN_PID"
 
+phase "reload with sessions open"
 # --- a reload with a session open: it keeps the policy it started with,
 # a new session gets the new one, the load around it loses nothing
 smtp_open() { # FD: a session opened and greeted by EHLO
@@ -273,13 +293,17 @@ account "reload with sessions open" "$LOAD_OUT" "$W/sink"
 [ "$ACC_4XX" -eq 0 ] && ok "reload with sessions open: nothing refused" ||
 	not_ok "reload with sessions open: $ACC_4XX answers 4xx"
 
+phase "DNS server down"
 # --- the DNS server stopped for 3 s and started again
-load dns 10
+# (the fault ends when NSD is started again: nsd_start's own readiness
+# probe can wait out a drill timeout of 5 s, so the load outlasts that)
+load dns 12
 sleep 2
 nsd_stop
 sleep 3
-nsd_start "$W" $DNS_PORT "$here/zones"
 T_BACK=$(now)
+nsd_start "$W" $DNS_PORT "$here/zones"
+echo "# NSD restarted and answering in $(elapsed "$T_BACK") s"
 load_wait dns
 account "DNS server down 3 s" "$LOAD_OUT" "$W/sink"
 # doorman's own answer to a failed lookup, not Postfix's for a dead milter
@@ -293,6 +317,7 @@ recovered "DNS server down 3 s"
 alive "DNS server down 3 s"
 within_bounds "DNS server down 3 s: after" "$DOORMAN_PID" $MAX_RSS $MAX_THREADS $MAX_FDS
 
+phase "2000 sessions held"
 # --- 2,000 milter sessions held open while mail flows
 rm -f "$W/held" "$W/release"
 timeout 180 /usr/bin/python3 "$FAULT_CLIENT" hold $MILTER_PORT $HELD "$W/held" "$W/release" 120 \
@@ -316,21 +341,23 @@ HOLD_PID=
 settled "$HELD sessions closed"
 alive "$HELD sessions"
 
+phase "SIGTERM under load"
 # --- SIGTERM under load: commands under way finish, doorman exits within
-# its documented drain bound (10 s, doorman(8)) with status 0; restarted
+# its documented drain bound (10 s, doorman(8); 2 s of margin) with status
+# 0, nothing logged as an error; restarted
 load term 8
 sleep 2
 t0=$(now)
 n0=$(wc -l <"$LOG")
 kill -TERM "$DOORMAN_PID"
-if stopped_within "$DOORMAN_PID" 12; then
+if stopped_within "$DOORMAN_PID" 15; then
 	t=$(elapsed "$t0")
-	le "$t" 11 && ok "SIGTERM under load: exited in $t s (drain bound 10 s + 1)" ||
-		not_ok "SIGTERM under load: exited after $t s (drain bound 10 s + 1)"
+	le "$t" 12 && ok "SIGTERM under load: exited in $t s (drain bound 10 s + 2)" ||
+		not_ok "SIGTERM under load: exited after $t s (drain bound 10 s + 2)"
 	[ "$DOORMAN_RC" = 0 ] && ok "SIGTERM under load: exit status 0" ||
 		not_ok "SIGTERM under load: exit status $DOORMAN_RC"
 else
-	not_ok "SIGTERM under load: still running 12 s later"
+	not_ok "SIGTERM under load: still running 15 s later"
 	kill -KILL "$DOORMAN_PID"
 	wait "$DOORMAN_PID" 2>/dev/null || true
 fi
@@ -338,11 +365,63 @@ err=$(tail -n +$((n0 + 1)) "$LOG" | grep -E '^doorman: (error|crit|alert|emerg):
 [ -z "$err" ] && ok "SIGTERM under load: no error logged while stopping" ||
 	not_ok "SIGTERM under load: logged while stopping: $err"
 sanitizer_clean "SIGTERM under load"
+t0=$(now)
 start
+t=$(elapsed "$t0" "$T_BACK")
+le "$t" $RESTART && ok "SIGTERM under load: restarted and listening in $t s (<= $RESTART s)" ||
+	not_ok "SIGTERM under load: restart took $t s (max $RESTART s)"
 load_wait term
 account "SIGTERM under load" "$LOAD_OUT" "$W/sink"
-recovered "SIGTERM under load"
+# the stop may outlast the load: mail after the restart, on its own
+load term-after 2
+load_wait term-after
+account "SIGTERM under load: after the restart" "$LOAD_OUT" "$W/sink"
+[ "$ACC_4XX" -eq 0 ] && ok "SIGTERM under load: after the restart, nothing refused" ||
+	not_ok "SIGTERM under load: after the restart, $ACC_4XX answers 4xx"
+within_bounds "SIGTERM under load: restarted" "$DOORMAN_PID" $MAX_RSS $MAX_THREADS $MAX_FDS
 
+phase "SIGTERM, lookup under way"
+# --- SIGTERM while a command is under way: the sender's domain is looked
+# up through bench/dnsdelay (350 ms an answer, two rounds), SIGTERM comes
+# 0.2 s into it; the command finishes with doorman's own answer (250, not
+# Postfix's 451 4.7.1 for a milter gone), then doorman exits
+"$build/bench/dnsdelay" $SLOW_PORT $DNS_PORT 350 60 &
+DELAY_PID=$!
+sleep 0.2
+smtp_open 5
+smtp_say 5 "MAIL FROM:<s@drain$$.slow.fault.test>" >/dev/null
+printf 'RCPT TO:<alice@example.org>\r\n' >&5
+sleep 0.2
+t0=$(now)
+kill -TERM "$DOORMAN_PID"
+got=$(smtp_say 5 "")
+t1=$(now)
+case $got in
+250*) ok "SIGTERM with a lookup under way: the command finished ($got)" ;;
+*) not_ok "SIGTERM with a lookup under way: RCPT got '$got', want 250 (doorman's answer)" ;;
+esac
+# the drain ends with the last command: then doorman is idle and exits as
+# promptly as an idle one (2 s: 1 s and a margin for a loaded machine)
+if stopped_within "$DOORMAN_PID" 15; then
+	t=$(elapsed "$t0")
+	le "$t" 12 && ok "SIGTERM with a lookup under way: exited in $t s (drain bound 10 s + 2)" ||
+		not_ok "SIGTERM with a lookup under way: exited after $t s (drain bound 10 s + 2)"
+	t=$(elapsed "$t1")
+	le "$t" 2 && ok "SIGTERM with a lookup under way: exited $t s after the command finished (<= 2 s)" ||
+		not_ok "SIGTERM with a lookup under way: exited $t s after the command finished (want <= 2 s)"
+else
+	not_ok "SIGTERM with a lookup under way: still running 15 s later"
+	kill -KILL "$DOORMAN_PID"
+	wait "$DOORMAN_PID" 2>/dev/null || true
+fi
+smtp_say 5 QUIT >/dev/null
+exec 5<&-
+stop_bg "$DELAY_PID"
+DELAY_PID=
+sanitizer_clean "SIGTERM with a lookup under way"
+start
+
+phase "SIGTERM idle"
 # --- SIGTERM idle: the stop is bounded under 1 s when nothing is under way
 # (issue 14: doorman that has served mail waited 10-12 s for a command
 # that was not under way)
@@ -363,5 +442,6 @@ tail -8 "$LOG" | grep -q 'stopping with [0-9]* commands under way' &&
 	ok "SIGTERM idle: no command said to be under way"
 sanitizer_clean "SIGTERM idle"
 DOORMAN_PID=
+phase "end"
 
 finish

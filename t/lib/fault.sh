@@ -72,8 +72,8 @@ account() {
 	local total bad other dup extra
 	total=$(wc -l <"$out")
 	bad=$(awk '$4 !~ /^(250|4[0-9][0-9])$/' "$out")
-	dup=$(sink_ids "$sink" | grep -F -- "$prefix-" | sort | uniq -d | head -3)
-	extra=$(sink_ids "$sink" | grep -F -- "$prefix-" | sort -u |
+	dup=$(sink_ids "$sink" | grep -E -- "^$prefix-[0-9]+-[0-9]+$" | sort | uniq -d | head -3)
+	extra=$(sink_ids "$sink" | grep -E -- "^$prefix-[0-9]+-[0-9]+$" | sort -u |
 		comm -23 - <(awk '$4 == "250" { print $1 }' "$out" | sort) | head -3)
 	other=$(printf '%s\n' "$bad" | grep -c . || true)
 	echo "# $name: $total attempts, $ACC_250 answered 250, $ACC_4XX answered 4xx, $other other"
