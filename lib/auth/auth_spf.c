@@ -13,8 +13,11 @@
  *     unprintable TXT bytes as '?', which would make an invalid record
  *     valid), one "v=spf1" record or none or permerror (4.5), checked
  *     against the section 12 grammar (spfrec.c) before libspf2 compiles
- *     it: what the grammar refuses is a permerror, what it accepts and
- *     libspf2 would refuse (/0 prefixes) is rewritten to an equivalent;
+ *     it: what the grammar refuses is a permerror; libspf2 is given an
+ *     equivalent text (spfrec.h: ip4 and ip6 terms decided for the client,
+ *     so /0 works and long lists fit the 511 bytes libspf2 holds;
+ *     redirect= last; unknown modifiers left out), and a record it would
+ *     still cut short is a logged permerror, never a partial verdict;
  *   - DNS failures: a timeout, SERVFAIL or a spent budget is a temperror
  *     wherever it happens; libspf2 1.2.10 makes one in fetching an
  *     include's or redirect's record a permerror, so the evaluation
@@ -29,6 +32,11 @@
  *     lookup, an MX answer of more than 10 names (whatever their order)
  *     end it with permerror; a PTR answer is cut to its first 10 names
  *     (4.6.4 says ignore the rest, where libspf2 would permerror);
+ *   - a DNS error in a ptr mechanism's PTR lookup is no match, in the
+ *     address lookup of one of its names skips that name (5.5; libspf2:
+ *     temperror);
+ *   - a loopback client gets no free pass (query(): libspf2 answers pass
+ *     for 127.0.0.1 and ::1 without a lookup; the RFC has no such rule);
  *   - explanations (get_exp hook): never looked up.  libspf2 would fetch
  *     exp= for every fail, softfail and neutral, in includes too, and
  *     count it as a lookup; doorman's reply names the domain and the
