@@ -81,17 +81,9 @@ main(int argc, char **argv)
 		errs_print(&errs, stderr);
 		return 1;
 	}
-	{
-		struct dns_setup setup = {
-			.upstreams = (const char *const *)cfg->resolver_upstreams.v,
-			.nupstreams = cfg->resolver_upstreams.n,
-			.unblock = (const char *const *)cfg->resolver_unblock.v,
-			.nunblock = cfg->resolver_unblock.n,
-		};
-		if ((d = dns_new(&setup, why, sizeof(why))) == NULL) {
-			fprintf(stderr, "%s\n", why);
-			return 1;
-		}
+	if ((d = config_resolver_new(cfg, why, sizeof(why))) == NULL) {
+		fprintf(stderr, "%s\n", why);
+		return 1;
 	}
 	/* warm the path to the server, and the cached address */
 	run(cfg, d, "five", false, 3, 1, &p99);

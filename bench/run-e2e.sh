@@ -14,8 +14,9 @@
 # ratio to Postfix alone; doorman's CPU seconds per 1,000 messages.
 #
 # The client is 127.0.0.1 (smtp-source cannot take another address), so
-# the policy's trusted networks are emptied for it, and SPF is libspf2's
-# pass for loopback without DNS; DNSBL, FCrDNS, RHSBL, the sender domain,
+# the policy's trusted networks are emptied for it, and the SPF records of
+# pass.auth.test and goodhelo.auth.test list it (doorman gives loopback no
+# free pass, as libspf2 would); DNSBL, FCrDNS, RHSBL, the sender domain,
 # DKIM, DMARC and the recipient list run as for any client.
 # FLOOR=1 adds a row with a second doorman running a policy that checks
 # nothing but relaying and adds no header: what the milter protocol itself

@@ -293,16 +293,8 @@ daemonize(void)
 static struct dns *
 start_resolver(const struct config *cfg)
 {
-	struct dns_setup setup = {
-		.upstreams = (const char *const *)cfg->resolver_upstreams.v,
-		.nupstreams = cfg->resolver_upstreams.n,
-		.unblock = (const char *const *)cfg->resolver_unblock.v,
-		.nunblock = cfg->resolver_unblock.n,
-		.zones = (const char *const *)cfg->resolver_zones.v,
-		.nzones = cfg->resolver_zones.n,
-	};
 	char why[256];
-	struct dns *d = dns_new(&setup, why, sizeof(why));
+	struct dns *d = config_resolver_new(cfg, why, sizeof(why));
 
 	if (d == NULL)
 		log_msg(LOG_ERR, "%s", why);

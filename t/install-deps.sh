@@ -12,12 +12,14 @@ build_pkgs="build-essential cmake pkg-config libmilter-dev libconfig-dev libcmoc
 # Sendmail of the tests needs (it is unpacked, not installed: installing it
 # would remove postfix); groff-base renders and lints the man pages.
 # python3-dkim signs the test messages, python3-authres parses the headers
-# doorman writes (both independent of doorman's libraries).  dovecot-lmtpd is
+# doorman writes (both independent of doorman's libraries); python3-spf
+# (pyspf, on python3-dnspython) is the independent SPF implementation the
+# conformance suite (t/conformance) compares doorman with.  dovecot-lmtpd is
 # the real callout backend of t/mta/recipients.t.sh (run privately, its
 # service stays stopped).  redis-server is the shared state store of the
 # store tests, started privately on a unix socket without persistence (its
 # system service is not used).
-test_pkgs="redis-server dovecot-core dovecot-lmtpd python3 python3-dkim python3-authres nsd ldnsutils miltertest swaks postfix m4 libwrap0 liblockfile1 sasl2-bin libsasl2-modules groff-base procps iproute2 util-linux"
+test_pkgs="redis-server dovecot-core dovecot-lmtpd python3 python3-dkim python3-authres python3-spf nsd ldnsutils miltertest swaks postfix m4 libwrap0 liblockfile1 sasl2-bin libsasl2-modules groff-base procps iproute2 util-linux"
 
 missing=""
 for p in $build_pkgs $test_pkgs; do

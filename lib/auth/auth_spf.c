@@ -13,8 +13,11 @@
  *     unprintable TXT bytes as '?', which would make an invalid record
  *     valid), one "v=spf1" record or none or permerror (4.5), checked
  *     against the section 12 grammar (spfrec.c) before libspf2 compiles
- *     it: what the grammar refuses is a permerror, what it accepts and
- *     libspf2 would refuse (/0 prefixes) is rewritten to an equivalent;
+ *     it: what the grammar refuses is a permerror; libspf2 is given an
+ *     equivalent text (spfrec.h: ip4 and ip6 terms decided for the client,
+ *     so /0 works and long lists fit the 511 bytes libspf2 holds;
+ *     redirect= last; unknown modifiers left out), and a record it would
+ *     still cut short is a logged permerror, never a partial verdict;
  *   - DNS failures: a timeout, SERVFAIL or a spent budget is a temperror
  *     wherever it happens; libspf2 1.2.10 makes one in fetching an
  *     include's or redirect's record a permerror, so the evaluation
@@ -29,6 +32,11 @@
  *     lookup, an MX answer of more than 10 names (whatever their order)
  *     end it with permerror; a PTR answer is cut to its first 10 names
  *     (4.6.4 says ignore the rest, where libspf2 would permerror);
+ *   - a DNS error in a ptr mechanism's PTR lookup is no match, in the
+ *     address lookup of one of its names skips that name (5.5; libspf2:
+ *     temperror);
+ *   - a loopback client gets no free pass (query(): libspf2 answers pass
+ *     for 127.0.0.1 and ::1 without a lookup; the RFC has no such rule);
  *   - explanations (get_exp hook): never looked up.  libspf2 would fetch
  *     exp= for every fail, softfail and neutral, in includes too, and
  *     count it as a lookup; doorman's reply names the domain and the
@@ -83,6 +91,7 @@ struct spf_eval {
 	/* A or AAAA lookups of these names follow an MX or PTR answer: part of its term */
 	char names[SPF_NAMES_MAX][256];
 	unsigned nnames;
+	bool names_ptr;              /* they came from a PTR answer */
 };
 static __thread struct spf_eval *cur_eval;
 
@@ -111,20 +120,22 @@ fit_name(const char *name)
 	return name;
 }
 
-/* Is this lookup the first of a term?  An A or AAAA lookup of a name the
- * last MX or PTR answer gave belongs to that term. */
-static bool
-term_starts(struct spf_eval *ev, const char *name, ns_type type)
+/* What a lookup is for: the first of a term, or the address of a name
+ * the last MX or PTR answer gave (part of that answer's term). */
+enum lookup_role { FIRST_OF_TERM, MX_NAME, PTR_NAME };
+
+static enum lookup_role
+role_of(struct spf_eval *ev, const char *name, ns_type type)
 {
 	if ((type == ns_t_a || type == ns_t_aaaa) && ev->nnames > 0) {
 		for (unsigned i = 0; i < ev->nnames; i++)
 			if (strcasecmp(ev->names[i], name) == 0) {
 				ev->names[i][0] = '\0';
-				return false;
+				return ev->names_ptr ? PTR_NAME : MX_NAME;
 			}
 	}
 	ev->nnames = 0;
-	return true;
+	return FIRST_OF_TERM;
 }
 
 static void
@@ -190,6 +201,7 @@ layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_type type, int should
 	const struct dns_answer *a;
 	struct dns_batch *b;
 	SPF_dns_rr_t *rr;
+	enum lookup_role role = FIRST_OF_TERM;
 	int herrno;
 
 	(void)should_cache;
@@ -203,15 +215,15 @@ layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_type type, int should
 			decide(ev, AUTH_PERMERROR, "invalid_name");
 			return SPF_dns_rr_new_init(srv, domain, type, 0, TRY_AGAIN);
 		}
-		if (term_starts(ev, domain, type) && ++ev->terms > SPF_TERMS_MAX) {
+		role = role_of(ev, domain, type);
+		if (role == FIRST_OF_TERM && ++ev->terms > SPF_TERMS_MAX) {
 			decide(ev, AUTH_PERMERROR, "lookup_limit");
 			return SPF_dns_rr_new_init(srv, domain, type, 0, TRY_AGAIN);
 		}
 	}
 	/* out of time: a temporary error, without asking */
-	if ((a = ask(auth_current(), domain, (int)type, &b)) == NULL)
-		return SPF_dns_rr_new_init(srv, domain, type, 0, TRY_AGAIN);
-	switch (a->status) {
+	a = ask(auth_current(), domain, (int)type, &b);
+	switch (a == NULL ? DNS_TEMPFAIL : a->status) {
 	case DNS_FOUND:
 		herrno = NETDB_SUCCESS;
 		break;
@@ -222,8 +234,15 @@ layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_type type, int should
 		herrno = NO_DATA;
 		break;
 	default:
-		herrno = TRY_AGAIN;
-		break;
+		/* 5.5: a DNS error in the PTR lookup is no match, in the address
+		 * lookup of one of its names skips that name (libspf2 would
+		 * make both a temperror); not void lookups either */
+		if (type == ns_t_ptr || role == PTR_NAME) {
+			dns_batch_free(b);
+			return SPF_dns_rr_new_init(srv, domain, type, 0, HOST_NOT_FOUND);
+		}
+		dns_batch_free(b);
+		return SPF_dns_rr_new_init(srv, domain, type, 0, TRY_AGAIN);
 	}
 	if (ev != NULL && (herrno == HOST_NOT_FOUND || herrno == NO_DATA) && ++ev->voids > SPF_VOID_MAX)
 		decide(ev, AUTH_PERMERROR, "void_limit");
@@ -242,6 +261,7 @@ layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_type type, int should
 	}
 	if (ev != NULL && rr != NULL && (type == ns_t_mx || type == ns_t_ptr)) {
 		ev->nnames = 0;
+		ev->names_ptr = type == ns_t_ptr;
 		for (int k = 0; k < rr->num_rr && ev->nnames < SPF_NAMES_MAX; k++)
 			snprintf(ev->names[ev->nnames++], sizeof(ev->names[0]), "%s",
 				 type == ns_t_mx ? rr->rr[k]->mx : rr->rr[k]->ptr);
@@ -259,6 +279,8 @@ record_fails(SPF_response_t *resp, struct spf_eval *ev, bool top, SPF_result_t r
 {
 	resp->result = r;
 	resp->reason = SPF_REASON_FAILURE;
+	if (top && ev != NULL && ev->why == NULL)
+		ev->why = why; /* for Received-SPF, not a decision */
 	if (!top && r == SPF_RESULT_TEMPERROR)
 		decide(ev, AUTH_TEMPERROR, why);
 	else if (!top || r == SPF_RESULT_PERMERROR)
@@ -280,6 +302,8 @@ layer_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp, SP
 	char *txt[SPF_TXT_MAX], *text = NULL;
 	size_t len[SPF_TXT_MAX];
 	int n, found = -1, nfound = 0;
+	unsigned nterms = 0;
+	char client[INET6_ADDRSTRLEN];
 	bool top = ev == NULL || ev->records++ == 0;
 	const char *why = NULL;
 	SPF_errcode_t err;
@@ -292,7 +316,7 @@ layer_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp, SP
 		return record_fails(resp, ev, top, top ? SPF_RESULT_NONE : SPF_RESULT_PERMERROR,
 				    SPF_E_NOT_SPF, "invalid_name");
 	if (!top && ev != NULL) {
-		ev->nnames = 0;
+		ev->nnames = 0; /* a new term */
 		if (++ev->terms > SPF_TERMS_MAX)
 			return record_fails(resp, ev, top, SPF_RESULT_PERMERROR, SPF_E_BIG_DNS,
 					    "lookup_limit");
@@ -318,7 +342,11 @@ layer_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp, SP
 			found = i;
 			nfound++;
 		}
-	if (nfound == 1 && spfrec_prepare(txt[found], len[found], req->client_ver, &text, &why) < 0)
+	if (req->client_ver == AF_INET6)
+		inet_ntop(AF_INET6, &req->ipv6, client, sizeof(client));
+	else
+		inet_ntop(AF_INET, &req->ipv4, client, sizeof(client));
+	if (nfound == 1 && spfrec_prepare(txt[found], len[found], client, &text, &why) < 0)
 		log_msg(LOG_INFO, "spf domain=%s record_refused=\"%s\"", domain, why);
 	for (int i = 0; i < n; i++)
 		free(txt[i]);
@@ -340,7 +368,19 @@ layer_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp, SP
 		*recp = NULL;
 		return record_fails(resp, ev, top, SPF_RESULT_PERMERROR, err, "libspf2_refused");
 	}
+	/* libspf2 drops, without a word, the terms past 511 bytes of its
+	 * compiled form (about 60 ip4 terms): a record it cannot hold whole
+	 * is not evaluated in part (doorman.conf(5)) */
+	for (const char *sp = strchr(text, ' '); sp != NULL; sp = strchr(sp + 1, ' '))
+		nterms++;
 	free(text);
+	if ((unsigned)(*recp)->num_mech + (*recp)->num_mod != nterms) {
+		log_msg(LOG_INFO, "spf domain=%s libspf2_truncated=%u/%u", domain,
+			(unsigned)(*recp)->num_mech + (*recp)->num_mod, nterms);
+		SPF_record_free(*recp);
+		*recp = NULL;
+		return record_fails(resp, ev, top, SPF_RESULT_PERMERROR, SPF_E_BIG_MECH, "libspf2_limit");
+	}
 	return SPF_E_SUCCESS;
 }
 
@@ -420,6 +460,32 @@ copy(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src ? src : "");
 }
 
+/*
+ * SPF_request_query_mailfrom(), but for its free pass: libspf2 answers pass
+ * for a loopback client without a lookup, a rule RFC 7208 does not have.
+ * NULL when out of memory.
+ */
+static SPF_response_t *
+query(SPF_request_t *req)
+{
+	SPF_response_t *resp = SPF_response_new(req);
+	SPF_record_t *rec = NULL;
+
+	if (resp == NULL)
+		return NULL;
+	req->cur_dom = req->use_helo ? req->helo_dom : req->env_from_dp;
+	if (SPF_server_get_record(spf_server, req, resp, &rec) != SPF_E_SUCCESS) {
+		/* layer_get_spf set the result */
+		if (rec != NULL)
+			SPF_record_free(rec);
+		return resp;
+	}
+	resp->spf_record_exp = rec;
+	SPF_record_interpret(rec, req, resp, 0);
+	SPF_record_free(rec);
+	return resp;
+}
+
 /* One evaluation: sender "" checks the HELO identity (postmaster@helo). */
 static void
 evaluate(struct conn *c, const char *ip, const char *helo, const char *sender,
@@ -428,6 +494,7 @@ evaluate(struct conn *c, const char *ip, const char *helo, const char *sender,
 	struct spf_eval ev = { 0 };
 	SPF_request_t *req;
 	SPF_response_t *resp = NULL;
+	const char *value;
 	bool v6 = strchr(ip, ':') != NULL;
 
 	if (spf_server == NULL || (req = SPF_request_new(spf_server)) == NULL) {
@@ -445,26 +512,28 @@ evaluate(struct conn *c, const char *ip, const char *helo, const char *sender,
 	}
 	auth_current_set(c);
 	cur_eval = &ev;
-	SPF_request_query_mailfrom(req, &resp);
+	resp = query(req);
 	cur_eval = NULL;
 	auth_current_set(NULL);
 	if (resp == NULL) {
 		out->result = AUTH_TEMPERROR;
 	} else {
 		out->result = ev.decided != AUTH_UNSET ? ev.decided : map_result(SPF_response_result(resp));
-		if (ev.why != NULL)
+		if (ev.decided != AUTH_UNSET)
 			log_msg(LOG_INFO, "spf identity=%s result=%s decided_by=%s", out->identity,
 				auth_result_name(out->result), ev.why);
 		if (out->result == AUTH_FAIL)
 			snprintf(out->explanation, sizeof(out->explanation),
 				 "%.200s does not designate %.46s as a permitted sender", out->domain, ip);
-		if (ev.decided != AUTH_UNSET)
-			/* libspf2's own words would give its result, not this one */
+		value = SPF_response_get_received_spf_value(resp);
+		if (ev.decided != AUTH_UNSET || value == NULL || *value == '\0')
+			/* libspf2's words would give its result, not this one, or
+			 * it has none (the record was not evaluated) */
 			snprintf(out->received, sizeof(out->received), "%s (%s: %s) client-ip=%s;",
-				 auth_result_name(out->result), "doorman", ev.why, ip);
+				 auth_result_name(out->result), "doorman", ev.why ? ev.why : "no evaluation",
+				 ip);
 		else
-			copy(out->received, sizeof(out->received),
-			     SPF_response_get_received_spf_value(resp));
+			copy(out->received, sizeof(out->received), value);
 		SPF_response_free(resp);
 	}
 	SPF_request_free(req);
@@ -482,10 +551,12 @@ spf_check_mailfrom(struct conn *c, const char *ip, const char *helo, const char 
 		snprintf(out->identity, sizeof(out->identity), "postmaster@%s", helo);
 		copy(out->domain, sizeof(out->domain), helo);
 	} else {
+		/* no '@': no domain part to check (libspf2 would take it all for one) */
 		copy(out->identity, sizeof(out->identity), sender);
-		copy(out->domain, sizeof(out->domain), at ? at + 1 : sender);
+		copy(out->domain, sizeof(out->domain), at ? at + 1 : "");
 	}
-	if (out->domain[0] == '\0' || !domain_syntax_ok(out->domain) || !strchr(out->domain, '.')) {
+	if (out->domain[0] == '\0' || !domain_syntax_ok(out->domain) || !strchr(out->domain, '.') ||
+	    !spfrec_name_ok(out->domain)) {
 		out->result = AUTH_NONE;
 		return;
 	}

@@ -39,6 +39,12 @@
 struct out {
 	char *buf;
 	size_t len, cap;
+	int family;                  /* the client's: AF_INET, AF_INET6 */
+	unsigned char addr[16];      /* its address (4 or 16 bytes) */
+	bool mapped;                 /* an IPv4-mapped IPv6 client */
+	const char *client;          /* as text */
+	bool done;                   /* a term that always matches was written */
+	unsigned dns_terms;          /* terms written that ask DNS */
 };
 
 static void
@@ -218,6 +224,17 @@ ip6_network(const char *s, size_t n)
 	return inet_pton(AF_INET6, buf, &a) == 1;
 }
 
+/* do the first bits of net and addr agree? */
+static bool
+prefix_match(const unsigned char *net, const unsigned char *addr, int bits)
+{
+	int whole = bits / 8, rest = bits % 8;
+
+	if (memcmp(net, addr, (size_t)whole) != 0)
+		return false;
+	return rest == 0 || ((net[whole] ^ addr[whole]) & (0xff << (8 - rest))) == 0;
+}
+
 /* the position of a trailing "/digits" in s[0..n), or n when there is none */
 static size_t
 trailing_cidr(const char *s, size_t n)
@@ -234,7 +251,7 @@ trailing_cidr(const char *s, size_t n)
  * libspf2 is to compile.  false when the grammar refuses it.
  */
 static bool
-directive(char q, const char *m, size_t n, int family, struct out *o, const char **why)
+directive(char q, const char *m, size_t n, struct out *o, const char **why)
 {
 	const char *qs = q ? (const char[]){ q, '\0' } : "";
 	size_t k = 0;
@@ -244,6 +261,7 @@ directive(char q, const char *m, size_t n, int family, struct out *o, const char
 	if (is_word(m, k, "all")) {
 		if (k != n)
 			return *why = "all takes nothing", false;
+		o->done = true;
 	} else if (is_word(m, k, "include") || is_word(m, k, "exists")) {
 		if (k == n || m[k] != ':' || !domain_spec(m + k + 1, n - k - 1))
 			return *why = "include or exists without a valid domain spec", false;
@@ -271,7 +289,7 @@ directive(char q, const char *m, size_t n, int family, struct out *o, const char
 		}
 		if (e != k && (m[k] != ':' || !domain_spec(m + k + 1, e - k - 1)))
 			return *why = "a or mx with an invalid domain spec", false;
-		if (v4 == 0 && family == AF_INET && is_word(m, k, "a")) {
+		if (v4 == 0 && o->family == AF_INET && is_word(m, k, "a")) {
 			/* any A record of the name matches: what exists asks */
 			puts_(o, qs);
 			puts_(o, "exists:");
@@ -279,11 +297,12 @@ directive(char q, const char *m, size_t n, int family, struct out *o, const char
 				puts_(o, "%{d}");
 			else
 				put(o, m + k + 1, e - k - 1);
+			o->done |= ++o->dns_terms > 10;
 			return true;
 		}
 		/* a /0 for the family the client is not of cannot change the result */
-		keep4 = !(v4 == 0 && family == AF_INET6);
-		keep6 = !(v6 == 0 && family == AF_INET);
+		keep4 = !(v4 == 0 && o->family == AF_INET6);
+		keep6 = !(v6 == 0 && o->family == AF_INET);
 		if (!keep4 || !keep6) {
 			puts_(o, qs);
 			put(o, m, e);
@@ -291,6 +310,7 @@ directive(char q, const char *m, size_t n, int family, struct out *o, const char
 				put(o, keep4 ? m + c4 : "/32", keep4 ? (c6 < n ? c6 : n) - c4 : 3);
 			if (v6 >= 0)
 				put(o, keep6 ? m + c6 : "//128", keep6 ? n - c6 : 5);
+			o->done |= ++o->dns_terms > 10;
 			return true;
 		}
 	} else if (is_word(m, k, "ip4") || is_word(m, k, "ip6")) {
@@ -306,12 +326,34 @@ directive(char q, const char *m, size_t n, int family, struct out *o, const char
 			return *why = "invalid ip4 or ip6 network", false;
 		if (sl != NULL && (v = cidr_len(sl + 1, n - e - 1, six ? 128 : 32)) < 0)
 			return *why = "invalid ip4 or ip6 CIDR length", false;
+		/* The client is known: an ip4 or ip6 term either matches it or
+		 * never will.  One that never will is left out, one that does
+		 * becomes the client's own address and ends what libspf2 needs:
+		 * no later term is reached.  So /0 is evaluated (libspf2 refuses
+		 * it) and long address lists fit in what libspf2 holds. */
+		if (six ? o->family == AF_INET6 : o->family == AF_INET) {
+			unsigned char net[16];
+			char buf[INET6_ADDRSTRLEN + 1];
+			int bits = v >= 0 ? v : six ? 128 : 32;
+			memcpy(buf, m + k + 1, e - k - 1);
+			buf[e - k - 1] = '\0';
+			if (inet_pton(six ? AF_INET6 : AF_INET, buf, net) != 1 ||
+			    !prefix_match(net, o->addr, bits))
+				return true;
+			puts_(o, qs);
+			puts_(o, six ? "ip6:" : "ip4:");
+			puts_(o, o->client);
+			o->done = true;
+			return true;
+		}
+		if (six || !o->mapped)
+			return true; /* the other family: no match */
+		/* an IPv4-mapped client against an ip4 term: libspf2's call */
 		if (v == 0) {
-			/* every address of the family, in two halves libspf2 takes */
 			puts_(o, qs);
-			puts_(o, six ? "ip6:::/1 " : "ip4:0.0.0.0/1 ");
+			puts_(o, "ip4:0.0.0.0/1 ");
 			puts_(o, qs);
-			puts_(o, six ? "ip6:8000::/1" : "ip4:128.0.0.0/1");
+			puts_(o, "ip4:128.0.0.0/1");
 			return true;
 		}
 	} else {
@@ -319,18 +361,35 @@ directive(char q, const char *m, size_t n, int family, struct out *o, const char
 	}
 	puts_(o, qs);
 	put(o, m, n);
+	/* 4.6.4: the 11th term that asks DNS ends the evaluation (permerror,
+	 * doorman's count over the whole evaluation): libspf2 never needs
+	 * what follows it */
+	if (!is_word(m, k, "all") && !is_word(m, k, "ip4") && !is_word(m, k, "ip6") &&
+	    ++o->dns_terms > 10)
+		o->done = true;
 	return true;
 }
 
 int
-spfrec_prepare(const char *rec, size_t len, int family, char **out, const char **why)
+spfrec_prepare(const char *rec, size_t len, const char *client, char **out, const char **why)
 {
-	struct out o = { 0 };
+	struct out o = { .client = client };
 	unsigned redirects = 0, exps = 0;
-	size_t i = 6;
+	const char *redirect = NULL;
+	size_t i = 6, redirect_len = 0, mark = 6;
+	bool done;
 
 	*out = NULL;
 	*why = NULL;
+	if (inet_pton(AF_INET, client, o.addr) == 1) {
+		o.family = AF_INET;
+	} else if (inet_pton(AF_INET6, client, o.addr) == 1) {
+		o.family = AF_INET6;
+		o.mapped = IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)o.addr);
+	} else {
+		*why = "no client address";
+		return -1;
+	}
 	if (len < 6 || strncasecmp(rec, "v=spf1", 6) != 0 || (len > 6 && rec[6] != ' ')) {
 		*why = "not an SPF record";
 		return -1;
@@ -352,7 +411,6 @@ spfrec_prepare(const char *rec, size_t len, int family, char **out, const char *
 		}
 		t = rec + st;
 		n = i - st;
-		put(&o, " ", 1);
 		/* a modifier: name "=" */
 		if (is_alpha((unsigned char)t[0])) {
 			for (k = 1; k < n && (is_alpha((unsigned char)t[k]) || is_digit((unsigned char)t[k]) ||
@@ -372,23 +430,47 @@ spfrec_prepare(const char *rec, size_t len, int family, char **out, const char *
 					*why = "redirect= or exp= with an invalid domain spec";
 					goto refuse;
 				}
+				/* 6.1: redirect= is followed after every mechanism, wherever
+				 * it is written; libspf2 follows it where it stands */
+				if (t[0] == 'r' || t[0] == 'R') {
+					redirect = t;
+					redirect_len = n;
+				} else {
+					put(&o, " ", 1);
+					put(&o, t, n);
+				}
 			} else if (!macro_string(t + k + 1, n - k - 1, false, &em, &lit)) {
 				*why = "modifier with an invalid macro string";
 				goto refuse;
 			}
-			put(&o, t, n);
+			/* other modifiers are ignored (6): libspf2 is not given them,
+			 * it refuses some names the grammar allows */
+			mark = o.len;
 			continue;
 		}
+		/* after a term that always matches, the rest is checked, not written */
+		done = o.done;
+		if (!done)
+			put(&o, " ", 1);
 		if (strchr("+-?~", t[0]) != NULL) {
 			if (n == 1) {
 				*why = "a qualifier alone";
 				goto refuse;
 			}
-			if (!directive(t[0], t + 1, n - 1, family, &o, why))
+			if (!directive(t[0], t + 1, n - 1, &o, why))
 				goto refuse;
-		} else if (!directive(0, t, n, family, &o, why)) {
+		} else if (!directive(0, t, n, &o, why)) {
 			goto refuse;
 		}
+		if (done)
+			o.len = mark, o.buf[mark] = '\0';
+		else if (o.len > 0 && o.buf[o.len - 1] == ' ')
+			o.buf[--o.len] = '\0'; /* a term left out */
+		mark = o.len;
+	}
+	if (redirect != NULL) {
+		put(&o, " ", 1);
+		put(&o, redirect, redirect_len);
 	}
 	*out = o.buf;
 	return 0;

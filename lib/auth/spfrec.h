@@ -18,11 +18,23 @@
 /*
  * spfrec_prepare - rec is len bytes exactly as the TXT record holds them
  * (any byte, NUL included), already known to start with "v=spf1" and a
- * space or its end.  family: AF_INET or AF_INET6, the client's.
+ * space or its end.  client: the client's address as text.
  * 0 when the grammar accepts it, with *out the text to hand libspf2
- * (newly allocated, NUL-terminated): the record itself, except that
- *   - "ip4:N/0" becomes "ip4:0.0.0.0/1 ip4:128.0.0.0/1" (same qualifier),
- *     "ip6:N/0" likewise with ::/1 and 8000::/1: every address;
+ * (newly allocated, NUL-terminated): the record's terms, one space
+ * between them, except that
+ *   - an ip4 or ip6 term is decided here, the client being known: one
+ *     that cannot match it is left out, one that does becomes the
+ *     client's own address with the term's qualifier, and what follows
+ *     it (or an "all") is checked but not written: libspf2 never reaches
+ *     it.  So a /0 prefix is evaluated (libspf2 refuses it) and long
+ *     address lists fit in the 511 bytes libspf2 compiles a record into;
+ *     an IPv4-mapped IPv6 client keeps its ip4 terms (libspf2 decides);
+ *   - what follows the 11th term that asks DNS is checked, not written:
+ *     the evaluation ends there (4.6.4, counted by auth_spf.c);
+ *   - modifiers other than redirect= and exp= are left out (RFC 7208 6:
+ *     ignored; libspf2 refuses some names the grammar allows);
+ *   - redirect= goes last (6.1: it applies when no mechanism matched,
+ *     wherever it stands; libspf2 follows it where it stands);
  *   - a /0 prefix in an a or mx term for the family the client is not of
  *     becomes /32 or /128 (it cannot change the result);
  *   - "a/0" (or a:domain/0) for an IPv4 client becomes "exists:domain"
@@ -32,7 +44,7 @@
  * -1 when the grammar refuses it, *out NULL, why a static text naming the
  * rule that failed.
  */
-int spfrec_prepare(const char *rec, size_t len, int family, char **out, const char **why);
+int spfrec_prepare(const char *rec, size_t len, const char *client, char **out, const char **why);
 
 /*
  * spfrec_name_ok - may name (the result of macro expansion) be asked of

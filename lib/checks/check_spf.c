@@ -7,7 +7,8 @@
  * the MAIL FROM result takes its rule: fail, softfail, neutral, none,
  * permerror or temperror (pass never rejects).  The null sender's
  * identity is postmaster@HELO (RFC 7208 2.4), the HELO check's own
- * result.  A fail reply carries the domain's explanation after the
+ * result.  A sender the address parser refuses is checked for its
+ * domain all the same (none when it has none).  A fail reply carries the domain's explanation after the
  * configured text.  Trusted and authenticated clients are not checked
  * unless spf.trusted; allowlisted ones are not either.
  */
@@ -75,14 +76,18 @@ spf_run(struct conn *c, enum stage st, struct verdict *v)
 	const char *helo = c->helo_seen ? c->helo : "";
 
 	(void)st;
-	if (!p->spf_enabled || !c->have_ip || !m->sender_parsed || c->allowlisted)
+	if (!p->spf_enabled || !c->have_ip || c->allowlisted)
 		return;
 	if ((c->trusted || m->auth[0] != '\0') && !p->spf_trusted)
 		return;
 	a->spf_deadline = auth_now_ms() + c->cfg->resolver_timeout;
 	if (p->spf_helo && helo[0] != '\0')
 		spf_check_helo(c, c->addr_text, helo, &a->spf_helo);
-	if (m->sender.null && a->spf_helo.result != AUTH_UNSET) {
+	if (!m->sender_parsed) {
+		/* an address doorman's parser refuses still has an SPF result: its
+		 * domain's, or none when there is no domain to check (RFC 7208 4.3) */
+		spf_check_mailfrom(c, c->addr_text, helo, m->sender_text, &a->spf_mailfrom);
+	} else if (m->sender.null && a->spf_helo.result != AUTH_UNSET) {
 		a->spf_mailfrom = a->spf_helo;
 		snprintf(a->spf_mailfrom.identity, sizeof(a->spf_mailfrom.identity), "postmaster@%s", helo);
 	} else {

@@ -11,6 +11,7 @@
  * This is the only file that includes libconfig.
  */
 #include "config.h"
+#include "dns.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -584,6 +585,21 @@ config_free(struct config *c)
 	free_fields(SCOPE_GLOBAL, c);
 	free(c->file);
 	free(c);
+}
+
+struct dns *
+config_resolver_new(const struct config *cfg, char *why, size_t whylen)
+{
+	struct dns_setup setup = {
+		.upstreams = (const char *const *)cfg->resolver_upstreams.v,
+		.nupstreams = cfg->resolver_upstreams.n,
+		.unblock = (const char *const *)cfg->resolver_unblock.v,
+		.nunblock = cfg->resolver_unblock.n,
+		.zones = (const char *const *)cfg->resolver_zones.v,
+		.nzones = cfg->resolver_zones.n,
+	};
+
+	return dns_new(&setup, why, whylen);
 }
 
 struct config *

@@ -193,6 +193,10 @@ struct config {
 
 /* config_load - a new snapshot with one reference, or NULL with errs filled. */
 struct config *config_load(const char *path, struct errs *errs);
+/* config_resolver_new - the resolver cfg's resolver.upstreams, .unblock and
+ * .zones describe (dns_new), or NULL with why. */
+struct dns;
+struct dns *config_resolver_new(const struct config *cfg, char *why, size_t whylen);
 struct config *config_ref(struct config *c);
 void config_unref(struct config *c);
 

@@ -8,9 +8,9 @@ deps_nsd() {
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nsd >/dev/null
 }
 
-# nsd_start WORKDIR PORT ZONEDIR
+# nsd_start WORKDIR PORT ZONEDIR [ZONE] - ready once ZONE (doorman.test) answers
 nsd_start() {
-	local w=$1/nsd port=$2 zones=$3 z name
+	local w=$1/nsd port=$2 zones=$3 probe=${4:-doorman.test} z name
 	mkdir -p "$w"
 	{
 		echo "server:"
@@ -42,7 +42,7 @@ nsd_start() {
 	NSD_PID=$!
 	local i
 	for i in $(seq 1 100); do
-		if drill -Q -p "$port" @127.0.0.1 SOA doorman.test >/dev/null 2>&1; then
+		if drill -Q -p "$port" @127.0.0.1 SOA "$probe" >/dev/null 2>&1; then
 			return 0
 		fi
 		sleep 0.05
