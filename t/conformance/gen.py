@@ -264,6 +264,15 @@ def main(out, mode):
          + b"; h=from; bh=!!; b=!!\r\nDKIM-Signature:\r\n" + good(b"two broken"), "6376 6.1.1",
          "accept", ["neutral/" + R, "neutral/", "pass/" + R], "pass")
 
+    # header.b (RFC 6008): two signatures whose b= share 20 characters are
+    # told apart by a longer prefix; '/' and '=' in it are quoted
+    m = sign(message(frm(R), b"shared b prefix"), R)
+    sig, rest = m.split(b"\r\nFrom: ", 1)
+    b_at = sig.index(b"b=", sig.index(b"bh=") + 3) + 2
+    twin = sig[:b_at + 20] + (b"A" if sig[b_at + 20:b_at + 21] != b"A" else b"B") + sig[b_at + 21:]
+    case("b-shared-prefix", twin + b"\r\n" + m, "6008 2", "accept",
+         ["fail/" + R, "pass/" + R], "pass")
+
     # --- the signature that matters is verified (dkim.max_signatures = 5) ---
     # sign() puts each new signature on top: the author's is the last field,
     # after n others; five are verified: the author's, then the first four
