@@ -79,7 +79,7 @@ if [ "$mode" = corpus ]; then
 	fail=$(grep -Ec 'rule=auth reason="[^"]*dmarc=(fail|temperror|permerror)/' "$log" || true)
 	refused=$(grep -Ec 'stage=eom action=(reject|tempfail|discard|quarantine)' "$log" || true)
 	echo "# corpus: $total messages to $rcpts recipients: $refused refused, $fail dmarc=fail," \
-		"$pass dmarc=pass, in $(echo "$t1 - $t0" | bc) s ($(cat "$work/corpus.result"))"
+		"$pass dmarc=pass, in $(awk "BEGIN {printf \"%.1f\", $t1 - $t0}") s ($(cat "$work/corpus.result"))"
 	[ "$total" -ge 200 ] && ok "corpus: $total messages (at least 200)" || not_ok "corpus: only $total messages"
 	[ "$results" -eq "$total" ] && ok "corpus: a results line for each" || not_ok "corpus: $results results lines"
 	[ "$refused" -eq 0 ] && grep -q "refused=0 " "$work/corpus.result" &&
