@@ -185,6 +185,8 @@ session_eom(struct conn *c, struct verdict *v, struct eom_edits *e)
 		return;
 	}
 	dkimv_finish(c, a->dkim, a);
+	if (p->dkim_enabled && !m->auth_skip && a->dkim == NULL && a->sig_fields > 0)
+		a->dkim_incomplete = true; /* no handle to verify with (logged): never a fail */
 	if (p->dmarc_enabled && !m->auth_skip) {
 		dmarc_evaluate(c, a, (int)arc4random_uniform(100));
 		dmarc_decide(c, v, e);

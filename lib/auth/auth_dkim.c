@@ -30,11 +30,15 @@
  *
  * Results (RFC 8601 2.7.1, as doorman.conf(5) documents them): pass;
  * fail (signature or body hash does not verify); neutral (a malformed
- * signature field, an unusable one: expired, future, unknown algorithm
- * or canonicalization, and rsa-sha1, which RFC 8301 3.1 forbids
- * verifiers to accept); permerror (no key, a revoked, malformed or too
- * small key, a key that does not fit the signature); temperror (the key
- * lookup failed for now, or the signature could not be verified now).
+ * signature field, b= or bh= not base64, which the library decodes as far
+ * as it can; an unusable one: expired, future, unknown algorithm or
+ * canonicalization; and rsa-sha1, which RFC 8301 3.1 forbids verifiers
+ * to accept); permerror (no key, a revoked, malformed or too small key, a
+ * key whose h= or k= does not fit a=: the library checks h= but reads the
+ * key as a= says whatever k= is, so k= is checked here); temperror (the
+ * key lookup failed for now, or the signature could not be verified now).
+ * header.b (RFC 6008) is at least 8 characters of b=, longer where two
+ * signatures share them.
  *
  * Hostile mail: the prescreen hook verifies at most the policy's
  * dkim.max_signatures well-formed signatures (each costs a key lookup);

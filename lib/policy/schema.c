@@ -765,7 +765,7 @@ const struct setting schema[] = {
 	{ "dkim.enabled", P(dkim_enabled), ST_BOOL, "false", NULL,
 	  "verify DKIM signatures (RFC 6376); the results go to DMARC and the header" },
 	{ "dkim.max_signatures", P(dkim_max_signatures), ST_INT, "5", check_max_signatures,
-	  "signatures verified per message (each costs a key lookup); later ones are ignored" },
+	  "well-formed signatures verified per message (each costs a key lookup), those aligned with the From domain first; the others are left out" },
 
 	{ "dmarc.enabled", P(dmarc_enabled), ST_BOOL, "false", NULL,
 	  "apply DMARC (RFC 7489) at end of message; needs spf.enabled and dkim.enabled to pass" },

@@ -17,12 +17,7 @@ local function run(name, policy, qid, save)
 	rcpt(c, "<u@example.org>", OK)
 	message(c, WORK .. "/msg/" .. name .. ".eml", nil)
 	if save then
-		local v = mt.getheader(c, "Authentication-Results", 0)
-		if v then
-			local f = assert(io.open(WORK .. "/ar/" .. name, "wb"))
-			f:write(v)
-			f:close()
-		end
+		save_header(c, "Authentication-Results", WORK .. "/ar/" .. name)
 	end
 	mt.disconnect(c)
 end

@@ -2,8 +2,8 @@
 """gen.py OUTDIR - the DKIM and DMARC conformance cases (t/conformance)
 
 Writes, for the conformance suite (run.sh):
-  OUTDIR/zones/*.zone   the DNS the cases need (NSD serves them), keys made
-                        here or taken from t/auth/keys;
+  OUTDIR/zones/*.zone   the DNS the cases need (NSD serves them), with the
+                        test keys of t/auth/keys;
   OUTDIR/msg/NAME.eml   one message per case, signed here by python3-dkim
                         (dkimpy, Debian's package: an implementation
                         independent of libopendkim), CRLF line ends;
@@ -18,7 +18,6 @@ disagreement).  Every message is signed afresh at each run.
 """
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -39,15 +38,6 @@ R1, E1 = readkey("r1.key"), readkey("e1.key")
 R1_DNS = readkey("r1.dns").decode().strip()
 E1_DNS = readkey("e1.dns").decode().strip()
 R1_P = R1_DNS.split("p=", 1)[1].rstrip(";").strip()
-
-
-def small_key(out):
-    """A 512-bit RSA key (RFC 8301 3.2: under 1024 bits is not valid)."""
-    pem = subprocess.run(["openssl", "genrsa", "512"], check=True, capture_output=True).stdout
-    der = subprocess.run(["openssl", "rsa", "-pubout", "-outform", "DER"], input=pem,
-                         check=True, capture_output=True).stdout
-    import base64
-    return pem, base64.b64encode(der).decode()
 
 
 class Zones:
@@ -104,9 +94,10 @@ def sign(msg, domain, selector="r1", key=None, alg=b"rsa-sha256", canon=(b"relax
     return sig + msg
 
 
-def main(out):
+def main(out, mode):
     z = Zones()
-    pem512, p512 = small_key(out)
+    # a 512-bit RSA key (RFC 8301 3.2: under 1024 bits is not valid)
+    pem512, p512 = readkey("s512.key"), readkey("s512.dns").decode().split("p=", 1)[1].strip()
     # keys (RFC 6376 3.6.1): a key record may leave h= out (any hash), say
     # which hashes it takes, carry tags of no meaning, be split in strings
     keyrecs = {
@@ -155,6 +146,9 @@ def main(out):
     for dom, rec in dmarc.items():
         z.add("_dmarc." + dom, rec)
 
+    if mode == "corpus":
+        corpus(out, z)
+        return
     cases = []
 
     def case(name, msg, rfc, eom, dkim_want, dmarc_want, ref=None, why=""):
@@ -261,20 +255,27 @@ def main(out):
          + b"; h=from; bh=!!; b=!!\r\nDKIM-Signature:\r\n" + good(b"two broken"), "6376 6.1.1",
          "accept", ["neutral/" + R, "neutral/", "pass/" + R], "pass")
 
+    # header.b (RFC 6008): two signatures whose b= share 20 characters are
+    # told apart by a longer prefix; '/' and '=' in it are quoted
+    m = sign(message(frm(R), b"shared b prefix"), R)
+    sig, rest = m.split(b"\r\nFrom: ", 1)
+    b_at = sig.index(b"b=", sig.index(b"bh=") + 3) + 2
+    twin = sig[:b_at + 20] + (b"A" if sig[b_at + 20:b_at + 21] != b"A" else b"B") + sig[b_at + 21:]
+    case("b-shared-prefix", twin + b"\r\n" + m, "6008 2", "accept",
+         ["fail/" + R, "pass/" + R], "pass")
+
     # --- the signature that matters is verified (dkim.max_signatures = 5) ---
-    m = sign(message(frm(R), b"author sixth"), R)
-    for o in OTHERS[:5]:
-        m = sign(m, o)
-    # sign() puts each new signature on top: the author's is the last field
-    case("author-sixth", m, "6376 6.1 / 7489 4.2", "accept",
-         ["pass/" + R] + ["pass/" + o for o in OTHERS[1:5]], "pass",
-         why="five verified: the author's first, then the first four others in header order")
-    m = sign(message(frm(R), b"author seventh"), R)
-    for o in OTHERS[:6]:
-        m = sign(m, o)
-    case("author-seventh", m, "6376 6.1 / 7489 4.2", "accept",
-         ["pass/" + R] + ["pass/" + o for o in OTHERS[2:6]], "pass",
-         why="five verified: the author's first, then the first four others in header order")
+    # sign() puts each new signature on top: the author's is the last field,
+    # after n others; five are verified: the author's, then the first four
+    def author_after(n, subj):
+        m = sign(message(frm(R), subj), R)
+        for o in OTHERS[:n]:
+            m = sign(m, o)
+        case(subj.decode().replace(" ", "-"), m, "6376 6.1 / 7489 4.2", "accept",
+             ["pass/" + R] + ["pass/" + o for o in OTHERS[n - 4:n]], "pass",
+             why="five verified: the author's first, then the first four others in header order")
+    author_after(5, b"author sixth")
+    author_after(6, b"author seventh")
 
     # --- RFC 7489: alignment and policy ---
     case("unaligned", sign(message(frm(R), b"unaligned"), "o1.test"), "7489 3.1", "reject",
@@ -350,5 +351,78 @@ def main(out):
             f.write("%s %s\n" % (c["name"], c["eom"]))
 
 
+def corpus(out, z, n=240):
+    """n correctly signed and aligned messages with the oddities of real
+    mail; each must be delivered, with dmarc=pass.  Written to
+    OUTDIR/msg/cNNNN.eml, listed in OUTDIR/corpus.txt as "NAME RCPTS"."""
+    R = "rej." + ORG
+    froms = [b"<u@" + R.encode() + b">",
+             "Jörg Ñandú <jn@rej.conf.test>".encode(),
+             b'"Doe, John" <john.doe@rej.conf.test>',
+             b"=?UTF-8?B?w4lsaXNl?= <elise@deep.rej.conf.test>",
+             b"anne@strict.conf.test (Anne)",
+             b'"odd@local"@rej.conf.test']
+    bodies = [b"Hello.\r\nPlain text.\r\n",
+              "Grüße, ½ €, 日本語のテキスト\r\n".encode(),
+              b"Latin-1: caf\xe9 na\xefve \xa9\r\n",
+              b"x" * 900 + b"\r\n" + b"y" * 900 + b"\r\n",
+              b"",
+              b"trailing blanks  \r\n\r\n\r\n\r\n",
+              b".dot-first line\r\n..two dots\r\n.\r\n",
+              b"no final line end"]
+    canons = [(b"relaxed", b"simple"), (b"relaxed", b"relaxed"), (b"simple", b"simple"),
+              (b"simple", b"relaxed")]
+    names = []
+    for i in range(n):
+        frm = froms[i % len(froms)]
+        domain = "strict." + ORG if b"strict" in frm else R
+        extra = b""
+        if i % 3 == 0:
+            refs = b" ".join(b"<ref%d.%d@lists.example>" % (i, k) for k in range(12))
+            extra += b"References: " + dkim.fold(refs) + b"\r\n"
+        if i % 4 == 1:
+            extra += "Subject-Extra: Überraschung\r\n".encode()
+        if i % 5 == 2:
+            extra += b"FROM-Note: capitals in a name are legal\r\n"
+        to = b", ".join(b"<r%d@example.org>" % k for k in range(1 + i % 5))
+        msg = message(frm, b"corpus %d" % i, body=bodies[i % len(bodies)], extra=extra,
+                      to=dkim.fold(to) if i % 2 else to)
+        headers = HDRS + ([b"references"] if i % 3 == 0 else []) + \
+            ([b"subject-extra"] if i % 4 == 1 else []) + ([b"reply-to"] if i % 6 == 0 else [])
+        alg = b"ed25519-sha256" if i % 7 == 3 else b"rsa-sha256"
+        msg = sign(msg, domain, "e1" if alg == b"ed25519-sha256" else "r1", alg=alg,
+                   canon=canons[i % len(canons)], headers=headers, length=i % 11 == 5)
+        if i % 7 == 4:  # RFC 8463 dual signing
+            msg = sign(msg, domain, "e1", alg=b"ed25519-sha256")
+        # what happens on the way: other signatures, fields added by relays
+        if i % 4 == 2:
+            msg = sign(msg, OTHERS[i % len(OTHERS)])          # an ESP or list signs too
+        if i % 8 == 6:
+            msg = sign(msg, OTHERS[(i + 1) % len(OTHERS)], "nokey")  # ... with a key gone
+        if i % 9 == 7:
+            msg = sign(msg, domain, "sha1ok", alg=b"rsa-sha1")  # a legacy rsa-sha1 one
+        if i % 10 == 8:
+            msg = b"DKIM-Signature: v=1; a=rsa-sha256; d=" + domain.encode() + \
+                b"; s=r1; h=from; bh=AAAA; b=\r\n" + msg                 # a broken one
+        add = b""
+        if i % 5 == 0:
+            add += b"X;Odd: a name with a semicolon\r\n"
+        if i % 6 == 1:
+            add += b"X-Caf\xc3\xa9: an 8-bit name\r\n"
+        if i % 3 == 1:
+            add += b"Received: from relay%d.example (relay%d.example [192.0.2.%d])\r\n\tby mx.example.org; Fri, 4 Dec 2026 12:00:%02d +0000\r\n" % (i, i, i % 250, i % 60)
+        if i % 7 == 0:
+            add += b"X-Folded-Unsigned: one\r\n two\r\n\tthree\r\n"
+        msg = add + msg
+        name = "c%04d" % i
+        os.makedirs(os.path.join(out, "msg"), exist_ok=True)
+        with open(os.path.join(out, "msg", name + ".eml"), "wb") as f:
+            f.write(msg)
+        names.append("%s %d" % (name, 1 + i % 5))
+    z.write(os.path.join(out, "zones"))
+    with open(os.path.join(out, "corpus.txt"), "w") as f:
+        f.write("\n".join(names) + "\n")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "cases")

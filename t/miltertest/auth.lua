@@ -12,12 +12,7 @@ local GOOD, STRANGER = "203.0.113.5", "203.0.113.99"
 os.execute("mkdir -p " .. WORK .. "/ar")
 
 local function save(conn, qid)
-	local v = mt.getheader(conn, "Authentication-Results", 0)
-	if v then
-		local f = assert(io.open(WORK .. "/ar/" .. qid, "wb"))
-		f:write(v)
-		f:close()
-	end
+	save_header(conn, "Authentication-Results", WORK .. "/ar/" .. qid)
 end
 
 -- t{qid=, policy=, addr=, helo=, from=, mail=, rcpt=, msg=, eom=}: one

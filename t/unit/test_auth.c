@@ -140,6 +140,21 @@ org_domain__psl__registrable(void **state)
 	assert_string_equal(buf, "co.uk");
 }
 
+/* RFC 7489 3.1: strict and relaxed; a trailing dot is no difference in either */
+static void
+dmarc_aligned__modes__trailing_dot_same(void **state)
+{
+	(void)state;
+	assert_true(dmarc_aligned("example.com", "Example.COM", true));
+	assert_true(dmarc_aligned("example.com.", "example.com", true));
+	assert_true(dmarc_aligned("example.com", "example.com.", true));
+	assert_true(dmarc_aligned("mail.example.com.", "example.com", false));
+	assert_false(dmarc_aligned("mail.example.com.", "example.com", true));
+	assert_false(dmarc_aligned("blogspot.com", "victim.blogspot.com", false));
+	assert_false(dmarc_aligned("", "example.com", false));
+	assert_false(dmarc_aligned(".", ".", false));
+}
+
 static void
 build__all_methods__one_field(void **state)
 {
@@ -234,6 +249,7 @@ main(void)
 		cmocka_unit_test(from__unusable__bad),
 		cmocka_unit_test(from__too_many_domains__bad),
 		cmocka_unit_test(org_domain__psl__registrable),
+		cmocka_unit_test(dmarc_aligned__modes__trailing_dot_same),
 		cmocka_unit_test(build__all_methods__one_field),
 		cmocka_unit_test(build__odd_local_part__domain_only),
 		cmocka_unit_test(build__nothing__null),
