@@ -627,7 +627,8 @@ proto_feed(const struct pfilter *f, const unsigned char *data, size_t len)
 		free(c);
 		return -1;
 	}
-	memcpy(c->in, data, len);
+	if (len > 0)
+		memcpy(c->in, data, len);
 	c->inlen = c->incap = len;
 	rc = take_packets(c);
 	f->close(c);
