@@ -749,7 +749,7 @@ proto_feed(const struct pfilter *f, const unsigned char *data, size_t len)
 		return -1;
 	c->fd = -1;
 	eng.f = f;
-	if (len > 0 && (c->in = malloc(len)) == NULL) {
+	if ((c->in = malloc(len > 0 ? len : 1)) == NULL) { /* serve() never has a NULL buffer */
 		free(c);
 		return -1;
 	}

@@ -7,6 +7,9 @@ set -eu
 build_pkgs="build-essential cmake pkg-config libmilter-dev libconfig-dev libcmocka-dev libunbound-dev libldns-dev
 	libspf2-dev libopendkim-dev libopendmarc-dev libpsl-dev libssl-dev publicsuffix
 	libpcre2-dev liblmdb-dev libhiredis-dev"
+# t/fuzz (libFuzzer targets, t/fuzz/run.sh): clang and its runtime
+# libraries (libclang_rt.fuzzer, ASan, UBSan), Debian 12's clang 14
+fuzz_pkgs="clang libclang-rt-14-dev"
 # miltertest drives the milter protocol; postfix (smtp-sink, smtp-source) and
 # swaks drive real MTAs; m4 libwrap0 liblockfile1 are what the private
 # Sendmail of the tests needs (it is unpacked, not installed: installing it
@@ -22,7 +25,7 @@ build_pkgs="build-essential cmake pkg-config libmilter-dev libconfig-dev libcmoc
 test_pkgs="redis-server dovecot-core dovecot-lmtpd python3 python3-dkim python3-authres python3-spf nsd ldnsutils miltertest swaks postfix m4 libwrap0 liblockfile1 sasl2-bin libsasl2-modules groff-base procps iproute2 util-linux"
 
 missing=""
-for p in $build_pkgs $test_pkgs; do
+for p in $build_pkgs $fuzz_pkgs $test_pkgs; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
 done
 if [ -n "$missing" ]; then

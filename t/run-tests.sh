@@ -1,7 +1,8 @@
 #!/bin/sh
 # run-tests.sh - build doorman twice (normal, and with ASan+UBSan) and run
 # the whole test suite on both: unit tests, miltertest scenarios, the real
-# Postfix and Sendmail suites, the man page check.  This is what CI runs.
+# Postfix and Sendmail suites, the man page check; then the fuzz targets of
+# t/fuzz in a third build (clang).  This is what CI runs.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -23,4 +24,8 @@ for variant in build build-asan; do
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --test-dir "$top/$variant" --output-on-failure --timeout 600 || status=1
 done
+# every fuzz target: its seeds (regressions included) replayed, then a
+# short run each (t/fuzz/README; about 3 minutes with the build)
+echo "=== build-fuzz: t/fuzz/run.sh"
+t/fuzz/run.sh || status=1
 exit $status

@@ -12,7 +12,12 @@
  *      (recipients.callout, callout.h): unknown takes recipients.unknown
  *      (550 5.1.1), a backend that cannot answer recipients.tempfail
  *      (451 4.3.0), never a 5xx.
- * A domain with neither is not validated here.  Each verdict is for this
+ * A domain with neither is not validated here.  Nor is a routed local
+ * part (user%remote@local, remote!user@local, "user@remote"@local): only
+ * a trusted or authenticated client gets here with one (check_relay.c
+ * refused everyone else), and the MTA relays it as the route says, so it
+ * names no local mailbox to look up.  A source route alone is ignored:
+ * <@a:user@local> is validated as user@local.  Each verdict is for this
  * recipient only: the others of the transaction go on.  Trusted and
  * authenticated clients are not exempt: an unknown local user is unknown
  * to everyone.  The detail of a verdict (the backend's answer) is kept in
@@ -112,6 +117,8 @@ rcpt_run(struct conn *c, enum stage st, struct verdict *v)
 		verdict_set(v, "recipient_verify", &p->rcpt_tempfail, prefix, m->rcpt_why);
 		return;
 	}
+	if (m->rcpt.routing & ~ADDR_R_SOURCE_ROUTE)
+		return;
 	if (alias_has(p->rcpt_aliases, addr, p->rcpt_separators)) {
 		if (!alias_targets_known(p, addr, m->rcpt_why, sizeof(m->rcpt_why)))
 			verdict_set(v, "recipient_unknown", &p->rcpt_unknown, prefix, m->rcpt_why);

@@ -8,8 +8,11 @@
  * allow_untrusted_routing = no and resolve_dequoted_address = yes: a
  * source route, or '%', '!' or '@' in the local part (quoted or not) is a
  * relay attempt however the domain reads, because some host down the line
- * may honour it.  An address literal is ours only when it is one of
- * me.addresses.  A recipient without a domain is refused, except
+ * may honour it.  A source route alone is not: RFC 5321 3.6.1 and
+ * Appendix C tell a server to ignore it and deliver to the final address,
+ * as Postfix does, so <@a,@b:u@c> is decided as u@c (refused, with reason
+ * source_route, when c is neither local nor a relay domain).  An address
+ * literal is ours only when it is one of me.addresses.  A recipient without a domain is refused, except
  * "postmaster" (RFC 5321 4.5.1).  Trusted and authenticated clients are
  * not limited: they may relay anywhere.
  */
@@ -19,14 +22,10 @@
 #include "check.h"
 #include "domlist.h"
 
-enum relay_dest
-relay_resolve(const struct config *cfg, const struct addr *a, const char **why)
+/* where the final address (a source route aside) goes */
+static enum relay_dest
+final_dest(const struct config *cfg, const struct addr *a, const char **why)
 {
-	*why = NULL;
-	if (a->routing) {
-		*why = addr_routing_text(a->routing);
-		return DEST_ROUTING;
-	}
 	if (a->domain[0] == '\0') {
 		if (strcasecmp(a->local, "postmaster") == 0)
 			return DEST_LOCAL;
@@ -45,6 +44,25 @@ relay_resolve(const struct config *cfg, const struct addr *a, const char **why)
 		return DEST_RELAY;
 	*why = "remote_domain";
 	return DEST_REMOTE;
+}
+
+enum relay_dest
+relay_resolve(const struct config *cfg, const struct addr *a, const char **why)
+{
+	unsigned routing = a->routing & ~ADDR_R_SOURCE_ROUTE; /* the route is ignored */
+	enum relay_dest d;
+
+	*why = NULL;
+	if (routing) {
+		*why = addr_routing_text(routing);
+		return DEST_ROUTING;
+	}
+	d = final_dest(cfg, a, why);
+	if (d == DEST_REMOTE && (a->routing & ADDR_R_SOURCE_ROUTE)) {
+		*why = addr_routing_text(ADDR_R_SOURCE_ROUTE);
+		return DEST_ROUTING;
+	}
+	return d;
 }
 
 /* The recipient being checked is c->msg.rcpt, set by session_rcpt(). */

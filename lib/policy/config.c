@@ -497,7 +497,6 @@ load_policies(struct loader *ld, config_t *cf, struct config *c)
 	for (int i = 0; i < n; i++) {
 		config_setting_t *g = config_setting_get_elem(ps, (unsigned)i);
 		struct policy *p = &c->policies[c->npolicies++];
-		size_t before;
 
 		defaults(SCOPE_POLICY, p);
 		p->name = xstrdup(config_setting_name(g));
@@ -507,12 +506,11 @@ load_policies(struct loader *ld, config_t *cf, struct config *c)
 				 "policies.%s must be a group { ... }", p->name);
 			continue;
 		}
-		before = ld->errs->n;
 		walk(ld, g, "", SCOPE_POLICY, p);
 		check_rules(ld, p);
-		/* the data files are read only from settings the schema took */
-		if (ld->errs->n > before)
-			continue;
+		/* refused settings are back at their defaults (refuse()): the
+		 * data files named by the others are read, so -n reports their
+		 * errors too */
 		p->sender_access = load_table(ld, g, "sender.access", p->sender_access_path, false);
 		p->client_access = load_table(ld, g, "client.access", p->client_access_path, true);
 		load_recipients(ld, g, p);

@@ -2,17 +2,19 @@
 # refusals.t.sh BUILD_DIR - every refusal the policy schema can produce,
 # two ways: `doorman -n` (exit 1, "file:line: reason"), and the same file
 # sent by SIGUSR1 to a running doorman, which must stay alive, log the
-# reason and the refusal, and go on serving its previous policy (a local
-# domain still local, relaying still refused with the old reply).
+# reason and the refusal, and go on serving its previous policy.
 #
 # A row of the table is WHERE|SETTING|LINE|REASON: WHERE is M (SETTING is
 # the group milter on line 1), N (domains, line 2), G (line 3, another
 # global setting), P (line 5, inside policy p, which opens on line 4) or F
 # (SETTING is the whole file); LINE is the line the error names ("-": the
-# file as a whole).  D|SETTING|TEXT|REASON: the policy's
-# SETTING names data.txt, whose one line TEXT the error names (line 1).
-# REASON is an extended regex for what follows "file:line: ".
-# Port 18400 (a private network namespace under CTest's nsrun).
+# file as a whole).  D|SETTING|TEXT|REASON: the policy's SETTING names
+# data.txt, whose line(s) TEXT (\n between two) the error names (line 1
+# or 2).  REASON is an extended regex the text after "file:line: " must
+# contain.  Every bad file has new.example as its local domain where the
+# good one has example.org, and a refused file that got loaded all the same
+# would show: the test session after each reload wants example.org local.
+# Port 18400 (REFUSALS_PORT); about a minute (a reload and a milter session per row).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: refusals.t.sh BUILD_DIR}" && pwd)
@@ -79,6 +81,9 @@ rows=(
 	'P|recipients: { lists = [ "example.org=" ]; };|5|a list needs a file name after'
 	'P|recipients: { callout = [ "example.org" ]; };|5|recipients.callout: "example.org" is not domain=value'
 	'P|recipients: { callout = [ "example.org=ftp:127.0.0.1:25" ]; };|5|recipients.callout: '
+	'G|networks: { trusted = [ "/8" ]; };|3|networks.trusted: "/8" is not an address or CIDR block'
+	'P|dnsbl: { zones = [ "zen.example=banana" ]; };|5|dnsbl.zones: "zen.example=banana": the filter must be'
+	"P|dnsbl: { zones = [ $(for i in $(seq 1 65); do printf '"z%d.example", ' "$i"; done) \"z.example\" ]; };|5|dnsbl.zones: 66 zones: at most 64"
 	# actions and replies
 	'P|helo: { fqdn = "maybe"; };|5|helo.fqdn: unknown action "maybe"'
 	'P|relay: { reply = "554"; };|5|must start with a 3-digit code and a space'
@@ -130,6 +135,16 @@ rows=(
 	'D|recipients.aliases|a@example.org|"a@example.org" has no target'
 	'D|recipients.aliases|nokey b@example.org|"nokey": a key is user@domain or @domain'
 	'D|recipients.lists|u v|one address or local part per line'
+	'D|recipients.lists|u@other.example|"u@other.example" is not an address in new.example'
+	'D|sender.access|user@example.net REJECT 450 4.7.1 later|reply 450 does not agree with action'
+	'D|sender.access|user@example.net REJECT 5xx no|must start with a 3-digit code'
+	'D|sender.access|bad,key REJECT|"bad,key" is not an address, user@, @domain or domain key'
+	'D|sender.access|a@b.example REJECT\nA@b.example REJECT|duplicate key "a@b.example"'
+	"D|sender.access|a@b.example REJECT $(printf 'x%.0s' {1..8200})|line longer than 8192 characters"
+	'D|recipients.patterns|rcpt x REJECT|the pattern must be written /regex/ or /regex/i'
+	'D|recipients.patterns|rcpt /x/q REJECT|after the pattern: flags may be "i", then the action'
+	'D|recipients.aliases|a@example.org nota|"nota": a target is user@domain'
+	'D|recipients.aliases|a@example.org b@example.org\nb@example.org a@example.org|"(a|b)@example.org": '
 )
 
 # the running doorman, with the good policy
@@ -156,11 +171,11 @@ for row in "${rows[@]}"; do
 	G) write_conf "$bad" "" "" "$setting" "" ;;
 	P) write_conf "$bad" "" "" "" "$setting" ;;
 	D)
-		printf '%s\n' "$line" >"$work/data.txt"
+		printf '%b\n' "$line" >"$work/data.txt"
 		val='"data.txt"'
 		[ "$setting" = recipients.lists ] && val='[ "new.example=data.txt" ]'
 		write_conf "$bad" "" "" "" "${setting%%.*}: { ${setting#*.} = $val; };"
-		file=$work/data.txt setting="$setting: $line" line=1
+		file=$work/data.txt setting="$setting: ${line:0:60}" line='[12]'
 		;;
 	esac
 	what=$setting

@@ -50,3 +50,25 @@ assert(mt.eom_check(c, MT_RCPTADD, "<bob@example.org>"), "bob@example.org not ad
 assert(not mt.eom_check(c, MT_RCPTADD, "<alice@example.org>"), "alice@example.org added twice")
 assert(not mt.eom_check(c, MT_RCPTDELETE, "<alice@example.org>"), "alice@example.org deleted")
 mt.disconnect(c)
+
+-- a routed local part from a trusted or authenticated client is relayed as
+-- the route says, not looked up in the list of its last hop's domain; from
+-- anyone else it is refused as a relay attempt, as before
+for _, t in ipairs({ { addr = "198.51.100.7", qid = "ROUTED_TRUSTED" },
+		     { addr = "203.0.113.5", auth = "alice", qid = "ROUTED_AUTH" } }) do
+	c = session{ addr = t.addr }
+	mail(c, "<s@example.net>", OK, t.auth, t.qid)
+	rcpt(c, "<nobody%remote.example@example.org>", OK)
+	rcpt(c, "<remote.example!nobody@example.org>", OK)
+	rcpt(c, "<nobody@example.org>", NO)
+	mt.disconnect(c)
+end
+c = session{ addr = "203.0.113.5" }
+mail(c, "<s@example.net>", OK, nil, "ROUTED_STRANGER")
+rcpt(c, "<nobody%remote.example@example.org>", NO)
+rcpt(c, "<remote.example!nobody@example.org>", NO)
+rcpt(c, "<\"nobody@remote.example\"@example.org>", NO)
+-- a source route is ignored: the final address is validated
+rcpt(c, "<@mx.remote.example:alice@example.org>", OK)
+rcpt(c, "<@mx.remote.example:nobody@example.org>", NO)
+mt.disconnect(c)

@@ -156,39 +156,52 @@ addr_parse__garbage__never_crashes(void **state)
 struct relay_case {
 	const char *raw;
 	enum relay_dest dest;
+	const char *why; /* the reason logged, when the case names it */
 };
 
 static const struct relay_case relay_cases[] = {
-	{ "<u@example.org>", DEST_LOCAL },
-	{ "<U@EXAMPLE.ORG.>", DEST_LOCAL },
-	{ "<\"joe smith\"@example.org>", DEST_LOCAL },
-	{ "<postmaster>", DEST_LOCAL },
-	{ "<PostMaster>", DEST_LOCAL },
-	{ "<u@[192.0.2.25]>", DEST_LOCAL },
-	{ "<u@a.sub.example.org>", DEST_LOCAL },
-	{ "<u@b.a.sub.example.org>", DEST_LOCAL },
-	{ "<u@relay.example>", DEST_RELAY },
-	{ "<u@RELAY.example.>", DEST_RELAY },
-	{ "<u@sub.example.org>", DEST_REMOTE },
-	{ "<u@remote.example>", DEST_REMOTE },
-	{ "<u@example.org.remote.example>", DEST_REMOTE },
-	{ "<u@xexample.org>", DEST_REMOTE },
-	{ "<u@x.example.org>", DEST_REMOTE },
-	{ "<u@sub.relay.example>", DEST_REMOTE },
-	{ "<u@[192.0.2.99]>", DEST_REMOTE },
-	{ "<u@[IPv6:2001:db8::1]>", DEST_REMOTE },
-	{ "<u@localhost>", DEST_REMOTE },
-	{ "<user>", DEST_REMOTE },
-	{ "<u%remote.example@example.org>", DEST_ROUTING },
-	{ "<u%remote.example@relay.example>", DEST_ROUTING },
-	{ "<remote.example!u@example.org>", DEST_ROUTING },
-	{ "<remote.example!u>", DEST_ROUTING },
-	{ "<\"u@remote.example\"@example.org>", DEST_ROUTING },
-	{ "<\"u%remote.example\"@example.org>", DEST_ROUTING },
-	{ "<u@remote.example@example.org>", DEST_ROUTING },
-	{ "<u\\@remote.example@example.org>", DEST_ROUTING },
-	{ "<@example.org:u@example.org>", DEST_ROUTING },
-	{ "<@a,@b:u@remote.example>", DEST_ROUTING },
+	{ "<u@example.org>", DEST_LOCAL, NULL },
+	{ "<U@EXAMPLE.ORG.>", DEST_LOCAL, NULL },
+	{ "<\"joe smith\"@example.org>", DEST_LOCAL, NULL },
+	{ "<postmaster>", DEST_LOCAL, NULL },
+	{ "<PostMaster>", DEST_LOCAL, NULL },
+	{ "<u@[192.0.2.25]>", DEST_LOCAL, NULL },
+	{ "<u@a.sub.example.org>", DEST_LOCAL, NULL },
+	{ "<u@b.a.sub.example.org>", DEST_LOCAL, NULL },
+	{ "<u@relay.example>", DEST_RELAY, NULL },
+	{ "<u@RELAY.example.>", DEST_RELAY, NULL },
+	{ "<u@sub.example.org>", DEST_REMOTE, NULL },
+	{ "<u@remote.example>", DEST_REMOTE, NULL },
+	{ "<u@example.org.remote.example>", DEST_REMOTE, NULL },
+	{ "<u@xexample.org>", DEST_REMOTE, NULL },
+	{ "<u@x.example.org>", DEST_REMOTE, NULL },
+	{ "<u@sub.relay.example>", DEST_REMOTE, NULL },
+	{ "<u@[192.0.2.99]>", DEST_REMOTE, NULL },
+	{ "<u@[IPv6:2001:db8::1]>", DEST_REMOTE, NULL },
+	{ "<u@localhost>", DEST_REMOTE, NULL },
+	{ "<user>", DEST_REMOTE, NULL },
+	{ "<u%remote.example@example.org>", DEST_ROUTING, NULL },
+	{ "<u%remote.example@relay.example>", DEST_ROUTING, NULL },
+	{ "<remote.example!u@example.org>", DEST_ROUTING, NULL },
+	{ "<remote.example!u>", DEST_ROUTING, NULL },
+	{ "<\"u@remote.example\"@example.org>", DEST_ROUTING, NULL },
+	{ "<\"u%remote.example\"@example.org>", DEST_ROUTING, NULL },
+	{ "<u@remote.example@example.org>", DEST_ROUTING, NULL },
+	{ "<u\\@remote.example@example.org>", DEST_ROUTING, NULL },
+	/* a source route is ignored (RFC 5321 3.6.1, Appendix C): the final
+	 * address decides; a remote one is still a routing attempt */
+	{ "<@example.org:u@example.org>", DEST_LOCAL, NULL },
+	{ "<@a.example,@b.example:u@example.org>", DEST_LOCAL, NULL },
+	{ "<@a.example:u@relay.example>", DEST_RELAY, NULL },
+	{ "<@a.example:postmaster>", DEST_LOCAL, NULL },
+	{ "<@a,@b:u@remote.example>", DEST_ROUTING, "source_route" },
+	{ "<@example.org:u@remote.example>", DEST_ROUTING, "source_route" },
+	{ "<@example.org:u@[192.0.2.99]>", DEST_ROUTING, "source_route" },
+	/* ... and a routing device after it is refused as without one */
+	{ "<@a.example:u%remote.example@example.org>", DEST_ROUTING, "percent_hack" },
+	{ "<@a.example:remote.example!u@example.org>", DEST_ROUTING, "bang_path" },
+	{ "<@a.example:\"u@remote.example\"@example.org>", DEST_ROUTING, NULL },
+	{ "<@a.example:u@remote.example@example.org>", DEST_ROUTING, "at_in_local_part" },
 };
 
 static void
@@ -208,6 +221,8 @@ relay_resolve__table(void **state)
 			assert_non_null(why);
 		else
 			assert_null(why);
+		if (c->why != NULL)
+			assert_string_equal(why, c->why);
 	}
 }
 
