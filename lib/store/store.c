@@ -9,6 +9,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +215,32 @@ grey_step(const struct store_val *trip, bool have_trip, const struct store_val *
 
 /* ---- the front ---- */
 
+static int64_t last_failure_log = -1000; /* atomic: clock_ms() of the last line */
+static unsigned long failures_unlogged;  /* atomic */
+
+void
+store_log_failure(const char *fmt, ...)
+{
+	int64_t now = clock_ms(), last = __atomic_load_n(&last_failure_log, __ATOMIC_RELAXED);
+	unsigned long skipped;
+	char line[512];
+	va_list ap;
+
+	if (now - last < 1000 || !__atomic_compare_exchange_n(&last_failure_log, &last, now, false,
+	                                                      __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+		__atomic_add_fetch(&failures_unlogged, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	skipped = __atomic_exchange_n(&failures_unlogged, 0, __ATOMIC_RELAXED);
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (skipped > 0)
+		log_msg(LOG_ERR, "%s unlogged_failures=%lu", line, skipped);
+	else
+		log_msg(LOG_ERR, "%s", line);
+}
+
 void
 store_count_map_full(void)
 {
@@ -406,8 +433,8 @@ store_shared(const struct config *cfg)
 		e->s = store_open(&e->o, why, sizeof(why));
 		if (e->s == NULL) {
 			e->failed_ms = clock_ms();
-			log_msg(LOG_ERR, "store=%s failure=open reason=\"%s\"",
-			        o.backend == STORE_REDIS ? "redis" : "lmdb", why);
+			store_log_failure("store=%s failure=open reason=\"%s\"",
+			                  o.backend == STORE_REDIS ? "redis" : "lmdb", why);
 		} else {
 			log_msg(LOG_INFO, "store=%s opened=%s", e->s->ops->name,
 			        o.backend == STORE_REDIS ? o.redis : o.path);

@@ -228,6 +228,11 @@ struct store_stats {
 	unsigned long reconnects;
 };
 void store_stats_get(struct store_stats *out);
+/* store_log_failure - a backend's failure line, at most one a second (a
+ * dead store must not add a line to every RCPT; the decision's own line
+ * says store_failure each time); the next line says how many were left out. */
+void store_log_failure(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* for backends: count a full map */
 void store_count_map_full(void);
 void store_count_reconnect(void);

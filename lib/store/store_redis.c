@@ -188,7 +188,7 @@ rd_close(void *h)
 static void
 rd_log(const char *op, const char *what)
 {
-	log_msg(LOG_ERR, "store=redis op=%s failure=\"%s\"", op, what);
+	store_log_failure("store=redis op=%s failure=\"%s\"", op, what);
 }
 
 /* one command on a new connection, checked for an error reply */
@@ -318,10 +318,10 @@ rd_get(void *h, const struct store_key *k, struct store_val *v, int64_t now)
 		         store_val_decode(rep->str, rep->len, v) == 0)
 			rc = STORE_FOUND;
 		else
-			log_msg(LOG_ERR,
-			        "store=redis op=get failure=unreadable key=\"%s\" reason=\"a value "
-			        "of an unknown format (a newer doorman?)\"",
-			        k->s);
+			store_log_failure(
+			    "store=redis op=get failure=unreadable key=\"%s\" reason=\"a value "
+			    "of an unknown format (a newer doorman?)\"",
+			    k->s);
 	}
 	release(r, c, rep != NULL);
 	freeReplyObject(rep);
