@@ -129,6 +129,52 @@ store_key_net(struct store_key *k, const struct ipaddr *ip, int prefix)
 	key_append(k, buf, (size_t)snprintf(buf, sizeof(buf), "%s/%d", text, prefix));
 }
 
+static bool
+hexdigit(char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'F');
+}
+
+int
+store_key_parse(struct store_key *k, const char *text)
+{
+	size_t n = strlen(text), i = 0;
+
+	memset(k, 0, sizeof(*k));
+	if (n == 0 || n > STORE_KEY_MAX)
+		return -1;
+	while (i < n && ((text[i] >= 'a' && text[i] <= 'z') || (text[i] >= '0' && text[i] <= '9') ||
+	                 text[i] == '_'))
+		i++;
+	if (i == 0 || i > 16 || (i < n && text[i] != '|'))
+		return -1;
+	while (i < n) {
+		size_t start = ++i; /* past the '|' */
+		if (i < n && text[i] == '~') {
+			/* a hashed part: '~' and 16 lower-case hex digits */
+			for (i++; i < n && text[i] != '|'; i++)
+				if (!((text[i] >= '0' && text[i] <= '9') ||
+				      (text[i] >= 'a' && text[i] <= 'f')))
+					return -1;
+			if (i - start != 17)
+				return -1;
+			continue;
+		}
+		for (; i < n && text[i] != '|'; i++) {
+			if (text[i] == '%') {
+				if (i + 2 >= n || !hexdigit(text[i + 1]) || !hexdigit(text[i + 2]))
+					return -1;
+				i += 2;
+			} else if (!safe((unsigned char)text[i])) {
+				return -1;
+			}
+		}
+	}
+	memcpy(k->s, text, n + 1);
+	k->len = n;
+	return 0;
+}
+
 /* ---- values ---- */
 
 size_t

@@ -251,6 +251,29 @@ key__too_many_parts__bad_and_refused(void **state)
 }
 
 static void
+key__parse__listed_keys_only(void **state)
+{
+	char big[300];
+	struct store_key a = key("grey", "a|b%c d", "x@y.example"), b;
+	static const char *const bad[] = {"",        "Grey|x",   "grey|a b",
+	                                  "grey|%4", "grey|%zz", "grey|~12",
+	                                  "|x",      "grey|a*",  "namespace_too_long_x|a"};
+
+	(void)state;
+	assert_int_equal(store_key_parse(&b, a.s), 0);
+	assert_string_equal(b.s, a.s);
+	assert_int_equal(b.len, a.len);
+	memset(big, 'z', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	a = key("t", big, NULL);
+	assert_int_equal(store_key_parse(&b, a.s), 0);
+	assert_int_equal(store_key_parse(&b, "greynet|192.0.2.0/24"), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (store_key_parse(&b, bad[i]) == 0)
+			fail_msg("\"%s\" parsed", bad[i]);
+}
+
+static void
 val__roundtrip_and_unknown_version(void **state)
 {
 	struct store_val v = {.f = {1700000000, -5, 0, 42}, .n = 4}, w;
@@ -890,6 +913,7 @@ redis_parse__forms(void **state)
  * "verify DIR" finds the committed ones intact: every record below the
  * first missing one, with its value, and none after it (commits are in
  * order), then writes and reads one more.  Prints the count.
+ * "grey DIR" writes two greylisting triplets (t/unit/state-cli.sh).
  */
 static int
 kill_mode(int argc, char **argv)
@@ -903,6 +927,35 @@ kill_mode(int argc, char **argv)
 	if (s == NULL) {
 		fprintf(stderr, "open: %s\n", why);
 		return 1;
+	}
+	if (strcmp(argv[1], "grey") == 0) {
+		/* for the doorman-state test: alice's triplet passed, bob's new */
+		struct store_key ta, tb, net;
+		struct grey_params p = {.now = store_now() - 400,
+		                        .delay = 300,
+		                        .window = 3600,
+		                        .lifetime = 86400,
+		                        .auto_allow = 5};
+		struct grey_result r;
+		struct ipaddr ip;
+
+		ip_parse("203.0.113.5", &ip);
+		store_key_init(&net, "greynet");
+		store_key_net(&net, &ip, 24);
+		store_key_init(&ta, "grey");
+		store_key_net(&ta, &ip, 24);
+		store_key_str(&ta, "joe@sender.example");
+		tb = ta;
+		store_key_str(&ta, "alice@example.org");
+		store_key_str(&tb, "bob@example.org");
+		if (store_grey(s, &ta, &net, &p, &r) != 0 || r.state != GREY_NEW)
+			return 1;
+		p.now += 400;
+		if (store_grey(s, &ta, &net, &p, &r) != 0 || r.state != GREY_PASSED ||
+		    store_grey(s, &tb, &net, &p, &r) != 0 || r.state != GREY_NEW)
+			return 1;
+		store_close(s);
+		return 0;
 	}
 	if (strcmp(argv[1], "write") == 0 && argc == 4) {
 		for (i = atol(argv[3]);; i++) {
@@ -953,6 +1006,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(key__long_part__hashed),
 	    cmocka_unit_test(key__net__masked_to_prefix),
 	    cmocka_unit_test(key__too_many_parts__bad_and_refused),
+	    cmocka_unit_test(key__parse__listed_keys_only),
 	    cmocka_unit_test(val__roundtrip_and_unknown_version),
 	    cmocka_unit_test(grey_step__table),
 	    cmocka_unit_test(redis_parse__forms),
