@@ -21,10 +21,11 @@
  *	Every operation has a deadline of store.timeout milliseconds from its
  *	start, waiting for a pooled connection included; it bounds connect
  *	and every read and write on the socket.  A connection that failed in
- *	any way is closed, and the next operation opens a new one: the store
- *	reconnects by itself.  After a connect fails, operations fail at once
- *	for STORE_RETRY_MS (a dead server must not cost every RCPT a connect
- *	timeout), then one tries again.
+ *	any way is closed with the idle ones (most likely dead as well), and
+ *	the next operation opens a new one: the store reconnects by itself.
+ *	After a connect fails, operations fail at once for STORE_RETRY_MS (a
+ *	dead server must not cost every RCPT a connect timeout), then one
+ *	tries again.
  *
  * THREADS
  *	The pool (idle connections, the count of open ones, the down-until
@@ -252,9 +253,10 @@ acquire(struct rd *r, int64_t deadline)
 		return c;
 	}
 	if (r->nopen >= r->max || clock_ms() < r->down_until) {
+		const char *why = r->nopen >= r->max ? "no connection free within the deadline"
+		                                     : "server down, next try within a second";
 		pthread_mutex_unlock(&r->mu);
-		rd_log("connect", r->nopen >= r->max ? "no connection free within the deadline"
-		                                     : "server down, next try within a second");
+		rd_log("connect", why);
 		return NULL;
 	}
 	r->nopen++;
@@ -269,7 +271,10 @@ acquire(struct rd *r, int64_t deadline)
 	return c;
 }
 
-/* back to the pool, or closed when it failed in any way */
+/* back to the pool, or closed when it failed in any way; a connection
+ * that failed takes the idle ones with it: opened before the failure, they
+ * are most likely dead too (a restarted server), and each would cost one
+ * decision a store failure */
 static void
 release(struct rd *r, redisContext *c, bool ok)
 {
@@ -279,6 +284,8 @@ release(struct rd *r, redisContext *c, bool ok)
 	} else {
 		redisFree(c);
 		r->nopen--;
+		for (; r->nidle > 0; r->nopen--)
+			redisFree(r->idle[--r->nidle]);
 	}
 	pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
