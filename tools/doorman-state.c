@@ -31,6 +31,7 @@
  *	but it takes time on a large one).
  */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,7 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	signal(SIGPIPE, SIG_IGN); /* a Redis that goes away is an error, not a signal */
 	if (argc < 1)
 		usage();
 	log_open("doorman-state", true, LOG_MAIL);

@@ -33,6 +33,9 @@
  *	at a time, outside the lock.
  *
  * LIMITS
+ *	hiredis writes with write(2): a process using this backend ignores
+ *	SIGPIPE (doorman does, milter/main.c; so do doorman-state and the tests),
+ *	or a server that goes away would kill it.
  *	One server (or a primary behind a proxy): greylisting's two keys go
  *	in one script call, which Redis Cluster would refuse across slots.
  *	At most store.redis_pool connections; more operations wait for one
