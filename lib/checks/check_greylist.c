@@ -152,11 +152,21 @@ static void
 log_decision(const struct conn *c, const char *what, const char *net, const char *sender,
              const char *rcpt, const char *detail)
 {
-	log_msg(LOG_INFO,
-	        "qid=%s client=\"%s[%s]\" policy=%s stage=rcpt greylist=%s net=%s "
-	        "sender=\"%s\" to=\"%s\"%s%s",
-	        c->qid[0] ? c->qid : "-", c->hostname, c->addr_text, c->pol->name, what, net,
-	        sender, rcpt, detail[0] ? " " : "", detail);
+	char line[2048], who[sizeof(c->hostname) + IP_TEXT_MAX + 4];
+	size_t used;
+
+	snprintf(who, sizeof(who), "%s[%s]", c->hostname, c->addr_text);
+	used = (size_t)snprintf(line, sizeof(line), "qid=%s", c->qid[0] ? c->qid : "-");
+	used = session_log_quoted(line, used, sizeof(line), "client", who);
+	if (used < sizeof(line))
+		used += (size_t)snprintf(line + used, sizeof(line) - used,
+		                         " policy=%s stage=rcpt greylist=%s net=%s", c->pol->name, what,
+		                         net);
+	if (used >= sizeof(line))
+		used = sizeof(line) - 1;
+	used = session_log_quoted(line, used, sizeof(line), "sender", sender);
+	used = session_log_quoted(line, used, sizeof(line), "to", rcpt);
+	log_msg(LOG_INFO, "%s%s%s", line, detail[0] ? " " : "", detail);
 }
 
 /* why the client or sender is never greylisted, or NULL */
