@@ -160,8 +160,8 @@ log_decision(const struct conn *c, const char *what, const char *net, const char
 	used = session_log_quoted(line, used, sizeof(line), "client", who);
 	if (used < sizeof(line))
 		used += (size_t)snprintf(line + used, sizeof(line) - used,
-		                         " policy=%s stage=rcpt greylist=%s net=%s", c->pol->name, what,
-		                         net);
+		                         " policy=%s stage=rcpt greylist=%s net=%s", c->pol->name,
+		                         what, net);
 	if (used >= sizeof(line))
 		used = sizeof(line) - 1;
 	used = session_log_quoted(line, used, sizeof(line), "sender", sender);
