@@ -104,6 +104,12 @@ put_quoted(char *buf, size_t used, size_t len, const char *key, const char *val)
 	return used < len ? used : len - 1;
 }
 
+size_t
+session_log_quoted(char *buf, size_t used, size_t len, const char *key, const char *val)
+{
+	return put_quoted(buf, used, len, key, val);
+}
+
 void
 session_log(const struct conn *c, enum stage st, const struct verdict *v, const char *rcpt)
 {

@@ -172,6 +172,12 @@ bool session_exempt(const struct conn *c);
  * stands as the stage's answer (reject or tempfail). */
 bool session_settle(struct conn *c, enum stage st, struct verdict *v, const char *rcpt);
 
+/* session_log_quoted - append ' key="val"' to the log line buf (used of len
+ * bytes taken) with val made printable and its quotes escaped, as
+ * session_log writes them; returns the new length.  For checks that log
+ * their own decision lines. */
+size_t session_log_quoted(char *buf, size_t used, size_t len, const char *key, const char *val);
+
 /* session_log - the one decision log line; rcpt may be NULL. */
 void session_log(const struct conn *c, enum stage st, const struct verdict *v, const char *rcpt);
 

@@ -50,3 +50,7 @@ if ! getent passwd doorman >/dev/null; then
 		echo "install-deps: user doorman missing (run as root to create it)" >&2
 	fi
 fi
+# the shipped inbound policy keeps its state (greylisting) here, as that user
+if [ "$(id -u)" = 0 ] && [ ! -d /var/lib/doorman ]; then
+	install -d -o doorman -g doorman -m 0750 /var/lib/doorman
+fi

@@ -91,6 +91,17 @@ srs_original(const char *lp, char *out, size_t len)
 	return 0;
 }
 
+static bool
+batv_tag(const char *s, size_t n)
+{
+	if (n != 10)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] >= '0' && s[i] <= '9') && !(i >= 4 && s[i] >= 'a' && s[i] <= 'f'))
+			return false;
+	return true;
+}
+
 void
 greylist_sender(const struct addr *a, char *out, size_t len)
 {
@@ -108,12 +119,16 @@ greylist_sender(const struct addr *a, char *out, size_t len)
 	lp[n] = '\0';
 	if (srs_original(lp, out, len) == 0)
 		return;
-	/* BATV (prvs=TAG=local, and the older prvs=local=TAG is taken as its
-	 * last part: the tag has digits first) */
-	if ((strncmp(lp, "prvs=", 5) == 0 || strncmp(lp, "msprvs1=", 8) == 0 ||
-	     strncmp(lp, "btv1==", 6) == 0) &&
-	    (eq = strrchr(lp, '=')) != NULL && eq[1] != '\0')
-		local = eq + 1;
+	/* BATV: prvs=TAG=local, where TAG is K DDD SSSSSS (a key digit, three
+	 * day digits, six hex digits); some signers put it last, prvs=local=TAG */
+	if (strncmp(lp, "prvs=", 5) == 0 && (eq = strchr(lp + 5, '=')) != NULL && eq[1] != '\0') {
+		if (batv_tag(lp + 5, (size_t)(eq - lp - 5)))
+			local = eq + 1;
+		else if (batv_tag(eq + 1, strlen(eq + 1))) {
+			lp[eq - lp] = '\0'; /* the tag goes */
+			local = lp + 5;
+		}
+	}
 	if ((plus = strchr(local, '+')) != NULL && plus != local)
 		n = (size_t)(plus - local);
 	else
@@ -137,11 +152,21 @@ static void
 log_decision(const struct conn *c, const char *what, const char *net, const char *sender,
              const char *rcpt, const char *detail)
 {
-	log_msg(LOG_INFO,
-	        "qid=%s client=\"%s[%s]\" policy=%s stage=rcpt greylist=%s net=%s "
-	        "sender=\"%s\" to=\"%s\"%s%s",
-	        c->qid[0] ? c->qid : "-", c->hostname, c->addr_text, c->pol->name, what, net,
-	        sender, rcpt, detail[0] ? " " : "", detail);
+	char line[2048], who[sizeof(c->hostname) + IP_TEXT_MAX + 4];
+	size_t used;
+
+	snprintf(who, sizeof(who), "%s[%s]", c->hostname, c->addr_text);
+	used = (size_t)snprintf(line, sizeof(line), "qid=%s", c->qid[0] ? c->qid : "-");
+	used = session_log_quoted(line, used, sizeof(line), "client", who);
+	if (used < sizeof(line))
+		used += (size_t)snprintf(line + used, sizeof(line) - used,
+		                         " policy=%s stage=rcpt greylist=%s net=%s", c->pol->name,
+		                         what, net);
+	if (used >= sizeof(line))
+		used = sizeof(line) - 1;
+	used = session_log_quoted(line, used, sizeof(line), "sender", sender);
+	used = session_log_quoted(line, used, sizeof(line), "to", rcpt);
+	log_msg(LOG_INFO, "%s%s%s", line, detail[0] ? " " : "", detail);
 }
 
 /* why the client or sender is never greylisted, or NULL */

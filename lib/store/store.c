@@ -9,6 +9,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,52 @@ store_key_net(struct store_key *k, const struct ipaddr *ip, int prefix)
 	key_append(k, buf, (size_t)snprintf(buf, sizeof(buf), "%s/%d", text, prefix));
 }
 
+static bool
+hexdigit(char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'F');
+}
+
+int
+store_key_parse(struct store_key *k, const char *text)
+{
+	size_t n = strlen(text), i = 0;
+
+	memset(k, 0, sizeof(*k));
+	if (n == 0 || n > STORE_KEY_MAX)
+		return -1;
+	while (i < n && ((text[i] >= 'a' && text[i] <= 'z') || (text[i] >= '0' && text[i] <= '9') ||
+	                 text[i] == '_'))
+		i++;
+	if (i == 0 || i > 16 || (i < n && text[i] != '|'))
+		return -1;
+	while (i < n) {
+		size_t start = ++i; /* past the '|' */
+		if (i < n && text[i] == '~') {
+			/* a hashed part: '~' and 16 lower-case hex digits */
+			for (i++; i < n && text[i] != '|'; i++)
+				if (!((text[i] >= '0' && text[i] <= '9') ||
+				      (text[i] >= 'a' && text[i] <= 'f')))
+					return -1;
+			if (i - start != 17)
+				return -1;
+			continue;
+		}
+		for (; i < n && text[i] != '|'; i++) {
+			if (text[i] == '%') {
+				if (i + 2 >= n || !hexdigit(text[i + 1]) || !hexdigit(text[i + 2]))
+					return -1;
+				i += 2;
+			} else if (!safe((unsigned char)text[i])) {
+				return -1;
+			}
+		}
+	}
+	memcpy(k->s, text, n + 1);
+	k->len = n;
+	return 0;
+}
+
 /* ---- values ---- */
 
 size_t
@@ -213,6 +260,32 @@ grey_step(const struct store_val *trip, bool have_trip, const struct store_val *
 }
 
 /* ---- the front ---- */
+
+static int64_t last_failure_log = -1000; /* atomic: clock_ms() of the last line */
+static unsigned long failures_unlogged;  /* atomic */
+
+void
+store_log_failure(const char *fmt, ...)
+{
+	int64_t now = clock_ms(), last = __atomic_load_n(&last_failure_log, __ATOMIC_RELAXED);
+	unsigned long skipped;
+	char line[512];
+	va_list ap;
+
+	if (now - last < 1000 || !__atomic_compare_exchange_n(&last_failure_log, &last, now, false,
+	                                                      __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+		__atomic_add_fetch(&failures_unlogged, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	skipped = __atomic_exchange_n(&failures_unlogged, 0, __ATOMIC_RELAXED);
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (skipped > 0)
+		log_msg(LOG_ERR, "%s unlogged_failures=%lu", line, skipped);
+	else
+		log_msg(LOG_ERR, "%s", line);
+}
 
 void
 store_count_map_full(void)
@@ -406,8 +479,8 @@ store_shared(const struct config *cfg)
 		e->s = store_open(&e->o, why, sizeof(why));
 		if (e->s == NULL) {
 			e->failed_ms = clock_ms();
-			log_msg(LOG_ERR, "store=%s failure=open reason=\"%s\"",
-			        o.backend == STORE_REDIS ? "redis" : "lmdb", why);
+			store_log_failure("store=%s failure=open reason=\"%s\"",
+			                  o.backend == STORE_REDIS ? "redis" : "lmdb", why);
 		} else {
 			log_msg(LOG_INFO, "store=%s opened=%s", e->s->ops->name,
 			        o.backend == STORE_REDIS ? o.redis : o.path);

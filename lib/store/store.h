@@ -166,6 +166,10 @@ void store_key_str(struct store_key *k, const char *s);
 void store_key_int(struct store_key *k, int64_t n);
 /* store_key_net - the network of ip with prefix bits (of its own family). */
 void store_key_net(struct store_key *k, const struct ipaddr *ip, int prefix);
+/* store_key_parse - a key as listed (store_scan, doorman-state list) back
+ * into k: 0, or -1 when text is not a key these functions could build (a
+ * namespace, then '|'-separated parts of safe bytes and %XX escapes). */
+int store_key_parse(struct store_key *k, const char *text);
 
 /* Value records, shared by the backends: the encoded form is
  * "<version>:<f0>,<f1>,..." (Redis stores it so; LMDB prefixes the expiry). */
@@ -228,6 +232,11 @@ struct store_stats {
 	unsigned long reconnects;
 };
 void store_stats_get(struct store_stats *out);
+/* store_log_failure - a backend's failure line, at most one a second (a
+ * dead store must not add a line to every RCPT; the decision's own line
+ * says store_failure each time); the next line says how many were left out. */
+void store_log_failure(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* for backends: count a full map */
 void store_count_map_full(void);
 void store_count_reconnect(void);

@@ -128,12 +128,11 @@ fail(const char *op, int rc)
 {
 	if (rc == MDB_MAP_FULL) {
 		store_count_map_full();
-		log_msg(LOG_ERR,
-		        "store=lmdb op=%s failure=map_full reason=\"the map is full: "
-		        "raise store.map_size\"",
-		        op);
+		store_log_failure("store=lmdb op=%s failure=map_full reason=\"the map is full: "
+		                  "raise store.map_size\"",
+		                  op);
 	} else {
-		log_msg(LOG_ERR, "store=lmdb op=%s failure=\"%s\"", op, mdb_strerror(rc));
+		store_log_failure("store=lmdb op=%s failure=\"%s\"", op, mdb_strerror(rc));
 	}
 	return STORE_TEMPFAIL;
 }
@@ -195,10 +194,9 @@ rec_get(struct lm *l, MDB_txn *txn, const struct store_key *k, int64_t now, stru
 	case 0:
 		return STORE_NOTFOUND;
 	}
-	log_msg(LOG_ERR,
-	        "store=lmdb op=get failure=unreadable key=\"%s\" reason=\"a value of an "
-	        "unknown format (a newer doorman?)\"",
-	        k->s);
+	store_log_failure("store=lmdb op=get failure=unreadable key=\"%s\" reason=\"a value of an "
+	                  "unknown format (a newer doorman?)\"",
+	                  k->s);
 	return STORE_TEMPFAIL;
 }
 

@@ -21,10 +21,11 @@
  *	Every operation has a deadline of store.timeout milliseconds from its
  *	start, waiting for a pooled connection included; it bounds connect
  *	and every read and write on the socket.  A connection that failed in
- *	any way is closed, and the next operation opens a new one: the store
- *	reconnects by itself.  After a connect fails, operations fail at once
- *	for STORE_RETRY_MS (a dead server must not cost every RCPT a connect
- *	timeout), then one tries again.
+ *	any way is closed with the idle ones (most likely dead as well), and
+ *	the next operation opens a new one: the store reconnects by itself.
+ *	After a connect fails, operations fail at once for STORE_RETRY_MS (a
+ *	dead server must not cost every RCPT a connect timeout), then one
+ *	tries again.
  *
  * THREADS
  *	The pool (idle connections, the count of open ones, the down-until
@@ -32,6 +33,9 @@
  *	at a time, outside the lock.
  *
  * LIMITS
+ *	hiredis writes with write(2): a process using this backend ignores
+ *	SIGPIPE (doorman does, milter/main.c; so do doorman-state and the tests),
+ *	or a server that goes away would kill it.
  *	One server (or a primary behind a proxy): greylisting's two keys go
  *	in one script call, which Redis Cluster would refuse across slots.
  *	At most store.redis_pool connections; more operations wait for one
@@ -188,7 +192,7 @@ rd_close(void *h)
 static void
 rd_log(const char *op, const char *what)
 {
-	log_msg(LOG_ERR, "store=redis op=%s failure=\"%s\"", op, what);
+	store_log_failure("store=redis op=%s failure=\"%s\"", op, what);
 }
 
 /* one command on a new connection, checked for an error reply */
@@ -252,9 +256,10 @@ acquire(struct rd *r, int64_t deadline)
 		return c;
 	}
 	if (r->nopen >= r->max || clock_ms() < r->down_until) {
+		const char *why = r->nopen >= r->max ? "no connection free within the deadline"
+		                                     : "server down, next try within a second";
 		pthread_mutex_unlock(&r->mu);
-		rd_log("connect", r->nopen >= r->max ? "no connection free within the deadline"
-		                                     : "server down, next try within a second");
+		rd_log("connect", why);
 		return NULL;
 	}
 	r->nopen++;
@@ -269,7 +274,10 @@ acquire(struct rd *r, int64_t deadline)
 	return c;
 }
 
-/* back to the pool, or closed when it failed in any way */
+/* back to the pool, or closed when it failed in any way; a connection
+ * that failed takes the idle ones with it: opened before the failure, they
+ * are most likely dead too (a restarted server), and each would cost one
+ * decision a store failure */
 static void
 release(struct rd *r, redisContext *c, bool ok)
 {
@@ -279,6 +287,8 @@ release(struct rd *r, redisContext *c, bool ok)
 	} else {
 		redisFree(c);
 		r->nopen--;
+		for (; r->nidle > 0; r->nopen--)
+			redisFree(r->idle[--r->nidle]);
 	}
 	pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
@@ -318,10 +328,10 @@ rd_get(void *h, const struct store_key *k, struct store_val *v, int64_t now)
 		         store_val_decode(rep->str, rep->len, v) == 0)
 			rc = STORE_FOUND;
 		else
-			log_msg(LOG_ERR,
-			        "store=redis op=get failure=unreadable key=\"%s\" reason=\"a value "
-			        "of an unknown format (a newer doorman?)\"",
-			        k->s);
+			store_log_failure(
+			    "store=redis op=get failure=unreadable key=\"%s\" reason=\"a value "
+			    "of an unknown format (a newer doorman?)\"",
+			    k->s);
 	}
 	release(r, c, rep != NULL);
 	freeReplyObject(rep);

@@ -38,7 +38,7 @@ while IFS=$'\t' read -r name def; do
 	fi
 done <<<"$documented"
 
-for p in doorman.8 doorman.conf.5; do
+for p in doorman.8 doorman.conf.5 doorman-state.8; do
 	warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man -l --warnings "$here/../../man/$p" 2>&1 >/dev/null || true)
 	if [ -z "$warnings" ]; then ok "$p renders without warnings"; else not_ok "$p: $warnings"; fi
 done

@@ -59,3 +59,10 @@ c = session{ addr = "203.0.116.1", daemon_name = "greydry" }
 mail(c, "<x@y.example>", OK, nil, "G10")
 rcpt(c, "<frank@example.org>", OK)
 mt.disconnect(c)
+
+-- a quoted local part with a quote in it: the log line stays one line of
+-- key="value" pairs (the quote escaped)
+c = session{ addr = "203.0.117.1" }
+mail(c, "<\"jo\\\"e\"@sender.example>", OK, nil, "G11")
+rcpt(c, "<gina@example.org>", NO)
+mt.disconnect(c)

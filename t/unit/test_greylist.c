@@ -143,7 +143,8 @@ greylist_sender__rotating_parts_removed(void **state)
 	    {"<user+news@example.net>", "user@example.net"},
 	    {"<prvs=1234abcdef=user@example.net>", "user@example.net"},
 	    {"<PRVS=0987fedcba=User+x@example.net>", "user@example.net"},
-	    {"<msprvs1=19abcdefgh=user@example.net>", "user@example.net"},
+	    {"<prvs=user=0123abcdef@example.net>", "user@example.net"},
+	    {"<prvs=notatag=user@example.net>", "prvs=notatag=user@example.net"},
 	    {"<SRS0=HHH=TT=orig.example=alice@fwd.example>", "alice@orig.example"},
 	    {"<SRS0+xyz=ab=orig.example=alice@fwd.example>", "alice@orig.example"},
 	    {"<SRS1=HHH=fwd1.example==HHH=TT=orig.example=bob@fwd2.example>", "bob@orig.example"},
@@ -512,7 +513,7 @@ reload__store_settings_changed(void **state)
 {
 	char a[300], b[300];
 	struct config *c1, *c2, *c3;
-	struct errs errs = { 0 };
+	struct errs errs = {0};
 
 	(void)state;
 	snprintf(a, sizeof(a), "%s/reload-a", dir);
@@ -524,13 +525,16 @@ reload__store_settings_changed(void **state)
 	c3 = load("lmdb", a, "", "map_size = 32;", &errs);
 	assert_non_null(c3);
 	assert_ptr_equal(store_shared(c3), store_shared(c1));
-	assert_string_equal(once(c1, "inbound", "203.0.113.5", "<r@reload.example>", "<alice@example.org>"),
-			    "450 4.7.1 <alice@example.org>: Greylisted, please try again in 1 seconds");
+	assert_string_equal(
+	    once(c1, "inbound", "203.0.113.5", "<r@reload.example>", "<alice@example.org>"),
+	    "450 4.7.1 <alice@example.org>: Greylisted, please try again in 1 seconds");
 	/* the same file: c3 sees what c1 wrote */
-	assert_string_equal(once(c3, "inbound", "203.0.113.5", "<r@reload.example>", "<alice@example.org>"),
-			    "450 4.7.1 <alice@example.org>: Greylisted, please try again in 1 seconds");
-	assert_string_equal(once(c2, "inbound", "203.0.113.5", "<r@reload.example>", "<alice@example.org>"),
-			    "450 4.7.1 <alice@example.org>: Greylisted, please try again in 1 seconds");
+	assert_string_equal(
+	    once(c3, "inbound", "203.0.113.5", "<r@reload.example>", "<alice@example.org>"),
+	    "450 4.7.1 <alice@example.org>: Greylisted, please try again in 1 seconds");
+	assert_string_equal(
+	    once(c2, "inbound", "203.0.113.5", "<r@reload.example>", "<alice@example.org>"),
+	    "450 4.7.1 <alice@example.org>: Greylisted, please try again in 1 seconds");
 	config_unref(c1);
 	config_unref(c2);
 	config_unref(c3);

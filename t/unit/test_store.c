@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <hiredis/hiredis.h>
+#include <lmdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -247,6 +248,29 @@ key__too_many_parts__bad_and_refused(void **state)
 	assert_non_null(s = store_open(&o, why, sizeof(why)));
 	assert_int_equal(store_get(s, &k, &v), STORE_TEMPFAIL);
 	store_close(s);
+}
+
+static void
+key__parse__listed_keys_only(void **state)
+{
+	char big[300];
+	struct store_key a = key("grey", "a|b%c d", "x@y.example"), b;
+	static const char *const bad[] = {"",        "Grey|x",   "grey|a b",
+	                                  "grey|%4", "grey|%zz", "grey|~12",
+	                                  "|x",      "grey|a*",  "namespace_too_long_x|a"};
+
+	(void)state;
+	assert_int_equal(store_key_parse(&b, a.s), 0);
+	assert_string_equal(b.s, a.s);
+	assert_int_equal(b.len, a.len);
+	memset(big, 'z', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	a = key("t", big, NULL);
+	assert_int_equal(store_key_parse(&b, a.s), 0);
+	assert_int_equal(store_key_parse(&b, "greynet|192.0.2.0/24"), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (store_key_parse(&b, bad[i]) == 0)
+			fail_msg("\"%s\" parsed", bad[i]);
 }
 
 static void
@@ -613,39 +637,74 @@ lmdb__sweep__drops_expired_without_full_scan(void **state)
 	store_lmdb_ops.close(h);
 }
 
+/* The map is filled outside the store, in transactions of raw records
+ * (filling it one commit at a time would cost thousands of fsyncs) until
+ * not one more fits; then the store's next write finds it full. */
 static void
 lmdb__map_full__counted_failure_not_crash(void **state)
 {
-	char path[300], why[256], name[64], pad[STORE_PART_MAX];
+	char path[300], why[256], name[32];
 	struct store_opts o = {.backend = STORE_LMDB, .map_size_mb = 1};
 	struct store_val v = {.f = {1, 2, 3, 4}, .n = 4}, w;
+	struct store_key first = key("fill", "first", NULL), more = key("fill", "more", NULL);
 	struct store_stats before, after;
 	struct store *s;
-	int i, rc = 0;
+	MDB_env *env;
+	MDB_dbi dbi;
+	int rc = 0, n = 0;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/full", dir);
 	o.path = path;
 	assert_non_null(s = store_open(&o, why, sizeof(why)));
+	assert_int_equal(store_put(s, &first, &v, 0), 0);
+	store_close(s);
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_mapsize(env, 1 << 20), 0);
+	assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
+	/* chunks of 500 records, halved each time one does not fit, down to one */
+	for (int chunk = 500; chunk > 0;) {
+		MDB_txn *txn;
+		int at = n;
+		rc = 0;
+		assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+		assert_int_equal(mdb_dbi_open(txn, NULL, 0, &dbi), 0);
+		for (int i = 0; i < chunk && rc == 0; i++, n++) {
+			char val[200] = "raw";
+			MDB_val k = {.mv_size = (size_t)snprintf(name, sizeof(name), "raw|%08d", n),
+			             .mv_data = name};
+			MDB_val d = {.mv_size = sizeof(val), .mv_data = val};
+			rc = mdb_put(txn, dbi, &k, &d, 0);
+		}
+		if (rc == 0)
+			rc = mdb_txn_commit(txn); /* which may find the map full too */
+		else
+			mdb_txn_abort(txn);
+		if (rc != 0) {
+			assert_int_equal(rc, MDB_MAP_FULL);
+			n = at;
+			chunk /= 2;
+		}
+	}
+	mdb_env_close(env);
+
+	/* the store's own writes take what LMDB can still reuse, then fail */
+	assert_non_null(s = store_open(&o, why, sizeof(why)));
 	store_stats_get(&before);
-	memset(pad, 'p', sizeof(pad) - 1);
-	pad[sizeof(pad) - 1] = '\0';
-	for (i = 0; i < 100000 && rc == 0; i++) {
-		snprintf(name, sizeof(name), "%08d-some-longer-key-material", i);
-		struct store_key k = key("fill", name, pad);
-		rc = store_put(s, &k, &v, 0);
+	rc = 0;
+	for (n = 0; n < 200 && rc == 0; n++) {
+		snprintf(name, sizeof(name), "%d", n);
+		more = key("fill", "more", name);
+		rc = store_put(s, &more, &v, 0);
 	}
 	assert_int_equal(rc, STORE_TEMPFAIL);
-	assert_true(i > 500);
 	store_stats_get(&after);
-	assert_true(after.map_full > before.map_full);
-	assert_true(after.failures > before.failures);
+	assert_int_equal(after.map_full, before.map_full + 1);
+	assert_int_equal(after.failures, before.failures + 1);
 	/* what is there reads as before */
-	struct store_key first = key("fill", "00000000-some-longer-key-material", pad);
 	assert_int_equal(store_get(s, &first, &w), STORE_FOUND);
 	assert_int_equal(w.f[3], 4);
-	/* and deleting makes room again */
-	assert_int_equal(store_del(s, &first), 0);
 	store_close(s);
 }
 
@@ -854,6 +913,7 @@ redis_parse__forms(void **state)
  * "verify DIR" finds the committed ones intact: every record below the
  * first missing one, with its value, and none after it (commits are in
  * order), then writes and reads one more.  Prints the count.
+ * "grey DIR" writes two greylisting triplets (t/unit/state-cli.sh).
  */
 static int
 kill_mode(int argc, char **argv)
@@ -867,6 +927,35 @@ kill_mode(int argc, char **argv)
 	if (s == NULL) {
 		fprintf(stderr, "open: %s\n", why);
 		return 1;
+	}
+	if (strcmp(argv[1], "grey") == 0) {
+		/* for the doorman-state test: alice's triplet passed, bob's new */
+		struct store_key ta, tb, net;
+		struct grey_params p = {.now = store_now() - 400,
+		                        .delay = 300,
+		                        .window = 3600,
+		                        .lifetime = 86400,
+		                        .auto_allow = 5};
+		struct grey_result r;
+		struct ipaddr ip;
+
+		ip_parse("203.0.113.5", &ip);
+		store_key_init(&net, "greynet");
+		store_key_net(&net, &ip, 24);
+		store_key_init(&ta, "grey");
+		store_key_net(&ta, &ip, 24);
+		store_key_str(&ta, "joe@sender.example");
+		tb = ta;
+		store_key_str(&ta, "alice@example.org");
+		store_key_str(&tb, "bob@example.org");
+		if (store_grey(s, &ta, &net, &p, &r) != 0 || r.state != GREY_NEW)
+			return 1;
+		p.now += 400;
+		if (store_grey(s, &ta, &net, &p, &r) != 0 || r.state != GREY_PASSED ||
+		    store_grey(s, &tb, &net, &p, &r) != 0 || r.state != GREY_NEW)
+			return 1;
+		store_close(s);
+		return 0;
 	}
 	if (strcmp(argv[1], "write") == 0 && argc == 4) {
 		for (i = atol(argv[3]);; i++) {
@@ -917,6 +1006,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(key__long_part__hashed),
 	    cmocka_unit_test(key__net__masked_to_prefix),
 	    cmocka_unit_test(key__too_many_parts__bad_and_refused),
+	    cmocka_unit_test(key__parse__listed_keys_only),
 	    cmocka_unit_test(val__roundtrip_and_unknown_version),
 	    cmocka_unit_test(grey_step__table),
 	    cmocka_unit_test(redis_parse__forms),
