@@ -35,7 +35,7 @@ for r in $(seq 1 "$rounds"); do
 			[ "$conns" = 20 ] && scale=2000
 			res=$(ENGINE=$e "$here/run-milter.sh" "$build" 2000 "$conns" "$scale")
 			record $e "cpu@$conns" "$(awk '/^filter CPU:/ { print $7 }' <<<"$res")"
-			record $e "msg/s@$conns" "$(awk '/^messages:/ { print $5 }' <<<"$res")"
+			record $e "msg/s@$conns" "$(awk '/^messages:/ { print $6 }' <<<"$res")"
 			record $e "p50ms@$conns" "$(awk '/^latency message/ { print $4 }' <<<"$res")"
 			record $e "p99ms@$conns" "$(awk '/^latency message/ { print $7 }' <<<"$res")"
 			if [ "$scale" -gt 0 ]; then

@@ -51,6 +51,38 @@ check "nothing listens on its socket" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/173
 # lib/ never includes libmilter
 check "lib/ does not include libmilter" bash -c "! grep -rlE '#[[:space:]]*include[[:space:]]*<libmilter' '$top/lib'"
 
+# a unix socket with each engine (milter.engine): a live one is refused,
+# it is removed at a stop, a stale one is replaced
+for engine in native libmilter; do
+	cat >"$work/u.conf" <<CONF
+milter: { engine = "$engine"; socket = "unix:$work/u.sock"; user = ""; pidfile = ""; };
+domains: { local = [ "example.org" ]; };
+policies: { p: { }; };
+CONF
+	for stale in no yes; do
+		[ $stale = yes ] && /usr/bin/python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$work/u.sock"
+		"$bin" -f -c "$work/u.conf" 2>"$work/u.log" &
+		upid=$!
+		up=no
+		for _ in $(seq 1 50); do
+			/usr/bin/python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' \
+				"$work/u.sock" 2>/dev/null && { up=yes; break; }
+			sleep 0.1
+		done
+		check "$engine: accepts on its unix socket (stale one there before: $stale)" \
+			bash -c "[ $up = yes ] && grep -q 'listening on unix:$work/u.sock, .*engine $engine' '$work/u.log'"
+		if [ $stale = no ]; then
+			out=$("$bin" -f -c "$work/u.conf" 2>&1) && rc=0 || rc=$?
+			check "$engine: a second doorman on the live socket is refused" \
+				bash -c "[ $rc = 1 ] && grep -q 'u.sock: another process listens on it' <<<'$out'"
+		fi
+		kill -TERM "$upid"
+		wait "$upid" && rc=0 || rc=$?
+		check "$engine: stops on SIGTERM with exit 0" test "$rc" = 0
+		check "$engine: its unix socket is removed at the stop" test ! -e "$work/u.sock"
+	done
+done
+
 # detached, as the configured user, with a pid file and a unix socket
 if getent passwd doorman >/dev/null && [ "$(id -u)" = 0 ]; then
 	cat >"$work/d.conf" <<CONF
