@@ -190,7 +190,7 @@ lm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 		lm->ctx = ctx;
 	}
 	lm->actions = f0 & f->actions;
-	lm->protocol = f1 & (f->protocol | (f->more_protocol ? f->more_protocol() : 0));
+	lm->protocol = f1 & (f->protocol | (f->more_protocol ? f->more_protocol(as_pctx(lm)) : 0));
 	__atomic_store_n(&lm_last_actions, lm->actions, __ATOMIC_RELAXED);
 	__atomic_store_n(&lm_last_protocol, lm->protocol, __ATOMIC_RELAXED);
 	*pf0 = lm->actions;

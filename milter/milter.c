@@ -49,6 +49,7 @@ static const struct engine *eng = &engine_native; /* likewise */
 struct mconn {
 	struct verdict held_conn; /* a connect or HELO verdict no reply carried */
 	struct verdict held_msg;  /* a sender or message-step verdict likewise */
+	struct config *cfg;   /* pinned at negotiation, until connect takes it */
 	struct conn *c;       /* from connect on */
 };
 
@@ -176,18 +177,28 @@ give_held(struct pctx *ctx, struct conn *c, enum stage st)
  * answers_late - the options of a new connection beyond milter_filter's:
  * no replies to connect, HELO and MAIL while every policy holds what those
  * steps find until RCPT.
+ *
+ * The policy of the connection is pinned here, at negotiation, which the
+ * MTA does as its SMTP session starts: with those replies negotiated away
+ * Postfix sends connect, HELO and MAIL only together with the first RCPT,
+ * so a reload between the session's start and its first RCPT would
+ * otherwise give a session under way the new policy.
  */
 static unsigned long
-answers_late(void)
+answers_late(struct pctx *ctx)
 {
-	struct config *cfg = config_current();
-	unsigned long p = 0;
+	struct mconn *m = mconn_of(ctx);
 
-	if (cfg != NULL && config_holds_until_rcpt(cfg))
-		p = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL;
-	if (cfg != NULL)
-		config_unref(cfg);
-	return p;
+	if (m == NULL) {
+		if ((m = calloc(1, sizeof(*m))) == NULL)
+			return 0; /* connect says why */
+		eng->setpriv(ctx, m);
+	}
+	if (m->cfg == NULL)
+		m->cfg = config_current();
+	if (m->cfg != NULL && config_holds_until_rcpt(m->cfg))
+		return SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL;
+	return 0;
 }
 
 static enum pstat
@@ -206,11 +217,16 @@ on_connect(struct pctx *ctx, const char *hostname, const char *addr)
 	ci.daemon_addr = eng->getsym(ctx, "{daemon_addr}");
 	if (ci.daemon_addr == NULL)
 		ci.daemon_addr = eng->getsym(ctx, "{if_addr}");
-	if ((cfg = config_current()) == NULL) {
+	/* the policy pinned at negotiation; a second session on the same
+	 * milter connection (no new negotiation) gets the current one */
+	if ((m = mconn_of(ctx)) != NULL && m->cfg != NULL) {
+		cfg = m->cfg;
+		m->cfg = NULL;
+	} else if ((cfg = config_current()) == NULL) {
 		log_msg(LOG_ERR, "stage=connect action=tempfail reason=\"no policy loaded\"");
 		return PS_TEMPFAIL;
 	}
-	if ((m = mconn_of(ctx)) == NULL) {
+	if (m == NULL) {
 		if ((m = calloc(1, sizeof(*m))) == NULL) {
 			config_unref(cfg);
 			log_msg(LOG_ERR, "stage=connect action=tempfail reason=\"no memory for the connection\"");
@@ -435,6 +451,8 @@ on_close(struct pctx *ctx)
 	/* close can come without connect, or without negotiate: free what is there */
 	if (m != NULL) {
 		conn_free(m->c);
+		if (m->cfg != NULL)
+			config_unref(m->cfg);
 		free(m);
 		eng->setpriv(ctx, NULL);
 	}

@@ -601,7 +601,7 @@ negotiate(struct pctx *c, const unsigned char *d, size_t len)
 	}
 	c->actions = mta_act & eng.f->actions;
 	c->protocol = mta_proto & ~SMFI_INTERNAL &
-		      (eng.f->protocol | (eng.f->more_protocol ? eng.f->more_protocol() : 0));
+		      (eng.f->protocol | (eng.f->more_protocol ? eng.f->more_protocol(c) : 0));
 	put32(o, version < PROTO_VERSION ? version : PROTO_VERSION);
 	put32(o + 4, (uint32_t)c->actions);
 	put32(o + 8, (uint32_t)(c->protocol | mds));

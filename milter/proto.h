@@ -59,8 +59,10 @@ struct pfilter {
 	unsigned long actions;
 	unsigned long protocol;
 	/* more options wanted for a new connection (asked at each
-	 * negotiation: a reload may change them); NULL for none */
-	unsigned long (*more_protocol)(void);
+	 * negotiation, the connection's first command: a reload may change
+	 * them; the filter may set the connection's private pointer here);
+	 * NULL for none */
+	unsigned long (*more_protocol)(struct pctx *);
 	enum pstat (*connect)(struct pctx *, const char *hostname, const char *addr);
 	enum pstat (*helo)(struct pctx *, const char *helo);
 	enum pstat (*mail)(struct pctx *, char **argv, int argc);
