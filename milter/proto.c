@@ -719,8 +719,16 @@ take_packets(struct pctx *c)
 	int rc = 0;
 
 	size_t maxdata = data_limit(c);
+	size_t out0 = c->outlen;
 
-	while (rc == 0 && c->inlen - off >= 4 && !aload(&eng.stop)) {
+	/*
+	 * Once a stop has begun no new command is taken, except those the MTA
+	 * sent together with the one under way up to the first that answers:
+	 * with the replies to connect, HELO and MAIL negotiated away, Postfix
+	 * sends them with the RCPT that waits for doorman's reply, and that
+	 * RCPT is the command under way as the MTA sees it.
+	 */
+	while (rc == 0 && c->inlen - off >= 4 && (!aload(&eng.stop) || c->outlen == out0)) {
 		uint32_t n = get32(c->in + off);
 		if (n == 0 || n - 1 > maxdata) {
 			log_msg(LOG_ERR,
