@@ -45,7 +45,8 @@
  * malformed ones cost nothing and get their result anyway.  Signatures
  * whose d= aligns with a From domain (relaxed: the same organizational
  * domain) go first, so an author's signature is verified however many
- * others come before it; the rest keep their order.  The keys of those
+ * others come before it; the rest keep their order, rsa-sha1 ones last
+ * (they cannot pass).  The keys of those
  * kept are fetched in one parallel round, so the library's
  * one-at-a-time lookups are answered from the resolver's cache.  The
  * keys fetched at the end of the header get one resolver.timeout round,
@@ -144,14 +145,19 @@ q_cancel(void *srv, void *qh)
 }
 
 /* The rank of a signature for verification: aligned with a From domain
- * first (an exact d= before a relaxed match), the rest after; lower goes
- * first.  Malformed ones (an error found while reading the tags) are
- * never looked up and need no place. */
+ * first (an exact d= before a relaxed match), the rest after, rsa-sha1
+ * last (it can never pass, RFC 8301); lower goes first.  Malformed ones
+ * (an error found while reading the tags) are never looked up and need
+ * no place. */
+#define SIG_RANKS 4
 static int
 sig_rank(DKIM_SIGINFO *sig, const struct auth_msg *m)
 {
 	const char *d = (const char *)dkim_sig_getdomain(sig);
+	const unsigned char *a = dkim_sig_gettagvalue(sig, false, (u_char *)"a");
 
+	if (a != NULL && strcasecmp((const char *)a, "rsa-sha1") == 0)
+		return 3;
 	if (d == NULL || m == NULL)
 		return 2;
 	for (unsigned i = 0; i < m->from_ndomains; i++)
@@ -176,7 +182,7 @@ prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 
 	if (c != NULL && c->dns != NULL)
 		b = session_dns(c);
-	for (int rank = 0; rank <= 2; rank++) {
+	for (int rank = 0; rank < SIG_RANKS; rank++) {
 		for (int i = 0; i < nsigs; i++) {
 			DKIM_SIGINFO *sig = sigs[i];
 			const char *d, *s;

@@ -276,6 +276,14 @@ def main(out, mode):
              why="five verified: the author's first, then the first four others in header order")
     author_after(5, b"author sixth")
     author_after(6, b"author seventh")
+    m = sign(message(frm(R), b"author behind sha1"), R)
+    for k in range(2):
+        m = sign(m, R, "sha1ok", alg=b"rsa-sha1")
+    for o in OTHERS[:4]:
+        m = sign(m, o)
+    case("author-behind-sha1", m, "8301 3.1 / 7489 4.2", "accept",
+         ["pass/" + R] + ["pass/" + o for o in OTHERS[:4]], "pass",
+         why="aligned rsa-sha1 signatures cannot pass: they wait behind the others")
 
     # --- RFC 7489: alignment and policy ---
     case("unaligned", sign(message(frm(R), b"unaligned"), "o1.test"), "7489 3.1", "reject",
