@@ -44,6 +44,11 @@
  *	same errors as the native engine), then hands it to libmilter.
  *	TCP_NODELAY is set on libmilter's listening socket by finding it
  *	among our descriptors (libmilter does not hand it out).
+ *	milter.timeout (smfi_settimeout) bounds the read and write of one
+ *	command only: Debian's libmilter, built with its worker pool, keeps a
+ *	connection that waits for the MTA's next command open as long as the
+ *	MTA does (measured: an idle connection still open after 4 times the
+ *	timeout); proto.c closes it after the timeout.
  */
 #include "engine.h"
 
@@ -383,6 +388,13 @@ lm_protocol(const struct pctx *p)
 	return lm_of_pctx(p)->protocol;
 }
 
+/* libmilter's MI_SUCCESS / MI_FAILURE as proto.h's 0 / -1 */
+static int
+mi(int rc)
+{
+	return rc == MI_SUCCESS ? 0 : -1;
+}
+
 /* the same replies as pctx_setreply() accepts; libmilter sends one only
  * with an answer of the same first digit, as proto.c does */
 static int
@@ -394,10 +406,8 @@ lm_setreply(struct pctx *p, int code, const char *ecode, const char *text)
 	    (ecode != NULL && strpbrk(ecode, "\r\n ") != NULL))
 		return -1;
 	snprintf(c, sizeof(c), "%03d", code);
-	return smfi_setreply(lm_of_pctx(p)->ctx, c, ecode && *ecode ? (char *)ecode : NULL,
-			     (char *)text) == MI_SUCCESS
-		       ? 0
-		       : -1;
+	return mi(smfi_setreply(lm_of_pctx(p)->ctx, c, ecode && *ecode ? (char *)ecode : NULL,
+				(char *)text));
 }
 
 /* message changes: libmilter itself refuses them outside the end of the
@@ -407,8 +417,7 @@ lm_addheader(struct pctx *p, const char *name, const char *value)
 {
 	if (*name == '\0' || value == NULL)
 		return -1;
-	return smfi_addheader(lm_of_pctx(p)->ctx, (char *)name, (char *)value) == MI_SUCCESS ? 0
-											     : -1;
+	return mi(smfi_addheader(lm_of_pctx(p)->ctx, (char *)name, (char *)value));
 }
 
 static int
@@ -416,10 +425,7 @@ lm_insheader(struct pctx *p, int index, const char *name, const char *value)
 {
 	if (*name == '\0' || value == NULL || index < 0)
 		return -1;
-	return smfi_insheader(lm_of_pctx(p)->ctx, index, (char *)name, (char *)value) ==
-			       MI_SUCCESS
-		       ? 0
-		       : -1;
+	return mi(smfi_insheader(lm_of_pctx(p)->ctx, index, (char *)name, (char *)value));
 }
 
 static int
@@ -427,10 +433,7 @@ lm_chgheader(struct pctx *p, const char *name, int index, const char *value)
 {
 	if (*name == '\0' || index < 1)
 		return -1;
-	return smfi_chgheader(lm_of_pctx(p)->ctx, (char *)name, index, (char *)value) ==
-			       MI_SUCCESS
-		       ? 0
-		       : -1;
+	return mi(smfi_chgheader(lm_of_pctx(p)->ctx, (char *)name, index, (char *)value));
 }
 
 static int
@@ -438,7 +441,7 @@ lm_addrcpt(struct pctx *p, const char *rcpt)
 {
 	if (*rcpt == '\0')
 		return -1;
-	return smfi_addrcpt(lm_of_pctx(p)->ctx, (char *)rcpt) == MI_SUCCESS ? 0 : -1;
+	return mi(smfi_addrcpt(lm_of_pctx(p)->ctx, (char *)rcpt));
 }
 
 static int
@@ -446,7 +449,7 @@ lm_delrcpt(struct pctx *p, const char *rcpt)
 {
 	if (*rcpt == '\0')
 		return -1;
-	return smfi_delrcpt(lm_of_pctx(p)->ctx, (char *)rcpt) == MI_SUCCESS ? 0 : -1;
+	return mi(smfi_delrcpt(lm_of_pctx(p)->ctx, (char *)rcpt));
 }
 
 static int
@@ -454,7 +457,7 @@ lm_quarantine(struct pctx *p, const char *reason)
 {
 	if (*reason == '\0')
 		return -1;
-	return smfi_quarantine(lm_of_pctx(p)->ctx, (char *)reason) == MI_SUCCESS ? 0 : -1;
+	return mi(smfi_quarantine(lm_of_pctx(p)->ctx, (char *)reason));
 }
 
 /* ---- start and serve ---- */

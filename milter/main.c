@@ -423,9 +423,10 @@ main(int argc, char **argv)
 	}
 	/*
 	 * Block the signals that threads sigwait() for before any thread
-	 * starts: SIGUSR1 for reload_thread, SIGHUP/SIGTERM/SIGINT for
-	 * the engine (proto_run() in this thread, or libmilter's own).  A thread that left SIGTERM unblocked
-	 * would take it and die by its default action.
+	 * starts: SIGUSR1 for reload_thread, SIGHUP/SIGTERM/SIGINT for the
+	 * engine (proto_run() in this thread, or libmilter's own thread).  A
+	 * thread that left SIGTERM unblocked would take it and die by its
+	 * default action.
 	 */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGHUP);

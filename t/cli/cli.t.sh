@@ -63,12 +63,14 @@ CONF
 		[ $stale = yes ] && /usr/bin/python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$work/u.sock"
 		"$bin" -f -c "$work/u.conf" 2>"$work/u.log" &
 		upid=$!
-		up=no
-		for _ in $(seq 1 50); do
-			/usr/bin/python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' \
-				"$work/u.sock" 2>/dev/null && { up=yes; break; }
+		# the socket listens from the bind on; the log line says it serves
+		for _ in $(seq 1 200); do
+			grep -q "listening on unix:$work/u.sock" "$work/u.log" && break
 			sleep 0.1
 		done
+		up=no
+		/usr/bin/python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' \
+			"$work/u.sock" 2>/dev/null && up=yes
 		check "$engine: accepts on its unix socket (stale one there before: $stale)" \
 			bash -c "[ $up = yes ] && grep -q 'listening on unix:$work/u.sock, .*engine $engine' '$work/u.log'"
 		if [ $stale = no ]; then

@@ -1,0 +1,43 @@
+#!/bin/bash
+# engines.t.sh BUILD_DIR - the negotiation both milter engines agree to,
+# raw: mta.py's "late" checks (no replies to connect, HELO and MAIL when
+# every policy holds its rejections until RCPT, only where the MTA offers
+# them, the held verdict given at RCPT, RCPT without a connect tempfailed)
+# against doorman with milter.engine = libmilter, as proto.t.sh runs them
+# against the native engine: the same answers on the wire from both.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:?usage: engines.t.sh BUILD_DIR}" && pwd)
+. "$here/../lib/common.sh"
+port=18520
+work=$(mktemp -d /tmp/doorman-engines.XXXXXX)
+trap 'stop_doorman; rm -rf "$work"' EXIT
+
+sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$here/../miltertest|g" -e '/^\tnodelay: {/,/^\t};/d' \
+	"$here/../miltertest/conf/default.conf" >"$work/late.conf"
+DOORMAN_ENGINE=libmilter start_doorman "$build/milter/doorman" "$work/late.conf" "$work/late.log" $port
+# the port listens from the bind on; the log line names the engine serving
+for _ in $(seq 1 200); do grep -q 'listening on' "$work/late.log" && break; sleep 0.1; done
+if grep -q 'listening on .*engine libmilter' "$work/late.log"; then
+	ok "doorman runs libmilter"
+else
+	not_ok "doorman runs libmilter"
+fi
+done=
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) ok "libmilter: ${line#ok - }" ;;
+	"not ok - "*) not_ok "libmilter: ${line#not ok - }" ;;
+	"# all checks run") done=1 ;;
+	*) echo "$line" ;;
+	esac
+done < <(timeout 120 /usr/bin/python3 "$here/mta.py" $port "$work/late.log" late 2>&1 || true)
+[ -n "$done" ] || not_ok "mta.py late ran to its end"
+if kill -0 "$DOORMAN_PID" 2>/dev/null && ! grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$work/late.log"; then
+	ok "doorman alive and clean after the held verdicts"
+else
+	not_ok "doorman alive and clean after the held verdicts"
+	tail -20 "$work/late.log" >&2
+fi
+stop_doorman
+finish
