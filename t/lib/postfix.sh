@@ -27,7 +27,10 @@ postfix_register_dir() {
 }
 
 # postfix_start WORKDIR SMTP_PORT SUBMISSION_PORT MILTER SINK_PORT [DNS_PORT [AUTH_PORT]]
-# (DNS_PORT, AUTH_PORT: listeners whose {daemon_name} is "dns", "auth")
+# (DNS_PORT, AUTH_PORT: listeners whose {daemon_name} is "dns", "auth").
+# POSTFIX_INET_PROTOCOLS=all (default ipv4) lets Postfix reach an IPv6
+# milter socket and take IPv6 client addresses in XCLIENT; its listeners
+# stay on 127.0.0.1.
 postfix_start() {
 	local w=$1 smtp=$2 sub=$3 milter=$4 sink=$5 dnsl=${6:-} authl=${7:-}
 	POSTFIX_DIR=$w/postfix
@@ -49,7 +52,7 @@ postfix_start() {
 		"mydomain = doorman.test" \
 		"myorigin = doorman.test" \
 		"inet_interfaces = 127.0.0.1" \
-		"inet_protocols = ipv4" \
+		"inet_protocols = ${POSTFIX_INET_PROTOCOLS:-ipv4}" \
 		"mydestination =" \
 		"mynetworks = 127.0.0.10/32" \
 		"alias_maps =" \

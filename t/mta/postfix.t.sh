@@ -42,4 +42,6 @@ held() { grep -q 'milter triggers HOLD action' "$MTA_WORK/postfix/maillog"; }
 run_auth_scenarios postfix $AUTH_SMTP_PORT "$MTA_WORK/corpus" "$MTA_WORK/sink" "$MTA_WORK/doorman.log" \
 	held xclient
 
+postfix_stop
+mta_suite_end
 finish

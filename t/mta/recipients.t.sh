@@ -50,15 +50,19 @@ DOORMAN_LOG=$W/doorman.log
 SINKDIR=$W/sink
 ext=$EXTERNAL helo=client.example.net from=sender@example.net
 
-# sink_rcpts SUBJECT - the envelope recipients of the message with SUBJECT in the sink
+# sink_rcpts SUBJECT WANT - the envelope recipients of the message with
+# SUBJECT in the sink, from every file that holds it (the MTA may deliver
+# one message in several transactions), once they are WANT or after 10 s
+# (none yet is no failure here: the caller compares)
 sink_rcpts() {
-	local f i
+	local got= i
 	for i in $(seq 1 100); do
-		f=$(grep -lF -- "Subject: $1" "$SINKDIR"/msg.* 2>/dev/null | head -1 || true)
-		[ -n "$f" ] && break
+		got=$(grep -lF -- "Subject: $1" "$SINKDIR"/msg.* 2>/dev/null |
+			xargs -r sed -n 's/^X-Rcpt-Args: <\([^>]*\)>.*/\1/p' | sort | tr '\n' ' ' || true)
+		[ "$got" = "$2" ] && break
 		sleep 0.1
 	done
-	[ -n "$f" ] && sed -n 's/^X-Rcpt-Args: <\([^>]*\)>.*/\1/p' "$f" | sort | tr '\n' ' '
+	echo "$got"
 }
 
 # send_to NAME SUBJECT WANT_RCPTS TO... - one message; the sink must hold it
@@ -69,7 +73,7 @@ send_to() {
 	timeout 30 swaks --server 127.0.0.1:$SMTP_PORT --local-interface $ext --ehlo $helo \
 		--from $from --to "$(IFS=,; echo "$*")" --header "Subject: $subject" --timeout 15 \
 		>"$W/swaks.$subject" 2>&1 || true
-	got=$(sink_rcpts "$subject")
+	got=$(sink_rcpts "$subject" "$want")
 	if [ "$got" = "$want" ]; then
 		ok "$MTA: $name: delivered to ${want% }"
 	else
@@ -108,7 +112,7 @@ dovecot_stop
 expect_rcpt "backend stopped: cached answer" $SMTP_PORT $ext $helo $from alice@example.org '250 '
 expect_rcpt "backend stopped: new recipient" $SMTP_PORT $ext $helo $from newbie@example.org \
 	'451 4.3.0 <newbie@example.org>: Recipient address verification failed, try again later'
-if grep -Eq 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$DOORMAN_LOG"; then
-	not_ok "sanitizer report in the doorman log"
-fi
+postfix_stop
+sendmail_stop
+mta_suite_end
 finish

@@ -54,4 +54,6 @@ held() { grep -qs '^q.*DMARC policy of quar.auth.test' "$SENDMAIL_DIR"/queue/hf*
 run_auth_scenarios sendmail $AUTH_PORT "$MTA_WORK/corpus" "$MTA_WORK/sink" "$MTA_WORK/doorman.log" \
 	held srcaddr
 
+sendmail_stop
+mta_suite_end
 finish
