@@ -4,7 +4,8 @@
 # Postfix is made to pass every address form through to the milter, so
 # that doorman, not Postfix, is the relay authority under test:
 # relay_domains = static:ALL, no percent hack, no bang path swap, no
-# dequoting, untrusted routing allowed.  The default instance's main.cf
+# dequoting, untrusted routing allowed; headers up to 1 MB reach the
+# milter (a test sends 10,001 forged Authentication-Results fields).  The default instance's main.cf
 # must list the private config directory in alternate_config_directories
 # (Postfix refuses "-c DIR" otherwise); that line is added once, and a
 # missing /etc/postfix/main.cf is made from main.cf.proto.
@@ -65,6 +66,7 @@ postfix_start() {
 		"swap_bangpath = no" \
 		"resolve_dequoted_address = no" \
 		"strict_rfc821_envelopes = no" \
+		"header_size_limit = 1048576" \
 		"smtpd_delay_reject = yes" \
 		"smtpd_helo_required = no" \
 		"smtpd_authorized_xclient_hosts = 127.0.0.0/8" \

@@ -44,3 +44,12 @@ sink_has_line() {
 	done
 	return 1
 }
+
+# sink_file DIR LINE - the sink files that have the whole line LINE
+sink_file() {
+	local f
+	for f in "$1"/msg.*; do
+		[ -f "$f" ] && tr -d '\r' <"$f" | grep -qxF -- "$2" && echo "$f"
+	done
+	return 0
+}
