@@ -2,7 +2,8 @@
 # proto.t.sh BUILD_DIR - doorman's own milter protocol engine (milter/proto.c)
 # against a raw MTA end (mta.py): negotiation, batching, malformed and random
 # packets, 300 connections at once, no replies before RCPT when every policy
-# delays its rejections, the idle timeout; then the unix socket:
+# delays its rejections, the idle timeout, an alias rewrite an MTA that
+# offers no recipient edits cannot take (a 451); then the unix socket:
 # a stale one replaced, a live one or a plain file refused, removed at stop.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -60,6 +61,14 @@ start_doorman "$bin" "$work/idle.conf" "$work/idle.log" $port
 mta idle "$work/idle.log"
 alive "doorman alive after closing an idle connection" "$work/idle.log"
 stop_doorman idle
+
+# an MTA that offers no recipient edits: an alias rewrite is a 451
+sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$here/../miltertest|g" -e "s|@CALLOUT_PORT@|$((port + 1))|g" \
+	"$here/../miltertest/conf/recipients.conf" >"$work/noedit.conf"
+start_doorman "$bin" "$work/noedit.conf" "$work/noedit.log" $port
+mta noedit "$work/noedit.log"
+alive "doorman alive after the refused rewrite" "$work/noedit.log"
+stop_doorman noedit
 
 # unix sockets
 sock=$work/doorman.sock
