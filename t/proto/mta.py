@@ -84,6 +84,18 @@ class Conn:
         self.s.close()
 
 
+def eom_packets(conn):
+    """the packets that answer an end of message: edits, then the final
+    answer (None at the end of the stream), at most 20"""
+    eom = []
+    for _ in range(20):
+        p = conn.read()
+        eom.append(p)
+        if p is None or p[0] in (b"c", b"a", b"r", b"t", b"y", b"d"):
+            break
+    return eom
+
+
 def session(conn, qid="Q1", client="192.0.2.7", rcpt="<u@example.org>"):
     """a whole message; returns the answers to connect, helo, mail, rcpt, eom
     (eom: the list of packets up to the final one); a step whose reply was
@@ -104,13 +116,7 @@ def session(conn, qid="Q1", client="192.0.2.7", rcpt="<u@example.org>"):
     conn.send(pkt(b"T") + pkt(b"L", z("From", " s@example.net")) +
               pkt(b"L", z("Subject", " hello")) + pkt(b"N") + pkt(b"B", b"body\r\n") +
               pkt(b"E"))
-    eom = []
-    for _ in range(20):
-        p = conn.read()
-        eom.append(p)
-        if p is None or p[0] in (b"c", b"a", b"r", b"t", b"y", b"d"):
-            break
-    ans.append(eom)
+    ans.append(eom_packets(conn))
     conn.send(pkt(b"Q"))
     return ans
 
@@ -343,12 +349,7 @@ def noedit():
             if c.read() != (b"c", b""):
                 check("recipient edits %s: the steps before EOM continue" % ("offered" if offered else "not offered"), False)
         c.send(pkt(b"E"))
-        eom = []
-        for _ in range(20):
-            p = c.read()
-            eom.append(p)
-            if p is None or p[0] in (b"c", b"a", b"r", b"t", b"y", b"d"):
-                break
+        eom = eom_packets(c)
         added = [p[1] for p in eom if p is not None and p[0] == b"+"]
         if offered:
             check("recipient edits offered: the alias is rewritten (%r)" % added,
