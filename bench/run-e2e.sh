@@ -47,7 +47,7 @@ work=$(mktemp -d /tmp/doorman-e2e.XXXXXX)
 chmod 755 "$work"
 cleanup() {
 	postfix_stop
-	stop_doorman
+	kill_doorman
 	stop_bg "${FLOOR_PID:-}"
 	stop_bg "${SINK_PID:-}"
 	nsd_stop
@@ -60,16 +60,6 @@ mkdir -p "$work/policy"
 shipped_policy "$work/policy" inbound-mx.conf $milter_port $dns_port
 sed -i -e 's/^\([[:space:]]*accepts = \)true;/\1false;/' \
 	-e 's|^\([[:space:]]*trusted = \)\[.*|\1[ ];|' "$work/policy/doorman.conf"
-# start_unix_doorman CONF LOG SOCK - doorman in the background on a unix
-# socket (UNIX_PID), once it is there
-start_unix_doorman() {
-	set_engine "$1"
-	"$build/milter/doorman" -n -c "$1" || die "doorman -n refused $1"
-	"$build/milter/doorman" -f -c "$1" 2>"$2" &
-	UNIX_PID=$!
-	for _ in $(seq 1 100); do [ -S "$3" ] && break; sleep 0.1; done
-	[ -S "$3" ] || die "doorman did not make $3"
-}
 socket=${SOCKET:-unix}
 case $socket in
 unix)
@@ -77,8 +67,7 @@ unix)
 	# (a postmaster adds postfix to doorman's group instead: doorman(8))
 	sed -i -e "s|\"inet:$milter_port@127.0.0.1\"|\"unix:$work/doorman.sock\"|" \
 		-e 's|^\([[:space:]]*user = \)"doorman";|\1"postfix";|' "$work/policy/doorman.conf"
-	start_unix_doorman "$work/policy/doorman.conf" "$work/doorman.log" "$work/doorman.sock"
-	DOORMAN_PID=$UNIX_PID
+	start_doorman "$build/milter/doorman" "$work/policy/doorman.conf" "$work/doorman.log" "$work/doorman.sock"
 	milter_spec="unix:$work/doorman.sock"
 	;;
 inet)
@@ -95,8 +84,10 @@ log: { accepts = false; };
 domains: { local = [ "example.org" ]; };
 policies: { floor: { }; };
 CONF
-	start_unix_doorman "$work/floor.conf" "$work/floor.log" "$work/floor.sock"
-	FLOOR_PID=$UNIX_PID
+	# started as the second doorman, judged by itself at the end
+	main_pid=$DOORMAN_PID main_log=$DOORMAN_LOGFILE
+	start_doorman "$build/milter/doorman" "$work/floor.conf" "$work/floor.log" "$work/floor.sock"
+	FLOOR_PID=$DOORMAN_PID DOORMAN_PID=$main_pid DOORMAN_LOGFILE=$main_log
 fi
 smtp-sink -u postfix "127.0.0.1:$sink_port" 256 &
 SINK_PID=$!
@@ -109,10 +100,27 @@ $pc -e "default_process_limit = 100" "smtpd_client_connection_rate_limit = 0" \
 /usr/bin/python3 "$here/../t/auth/make-corpus.py" --bench 1 "$work/corpus"
 signed=$work/corpus/bench-00000.eml
 
+# milter SPEC - Postfix reloaded with smtpd_milters = SPEC; returns once
+# master has logged the reload and every smtpd that ran before it (with
+# the previous setting) has exited, so no message of the next row meets one
 milter() {
+	local master n before pid i
+	master=$(tr -d ' ' <"$POSTFIX_DIR/queue/pid/master.pid")
+	before=$(pgrep -P "$master" -x smtpd || true)
+	n=$(grep -c 'reload -- version' "$POSTFIX_DIR/maillog" || true)
 	$pc -e "smtpd_milters = $1"
 	postfix -c "$POSTFIX_DIR/etc" reload >/dev/null 2>&1
-	sleep 1
+	for i in $(seq 1 200); do
+		[ "$(grep -c 'reload -- version' "$POSTFIX_DIR/maillog" || true)" -gt "$n" ] && break
+		sleep 0.05
+	done
+	[ "$(grep -c 'reload -- version' "$POSTFIX_DIR/maillog" || true)" -gt "$n" ] ||
+		die "postfix did not log its reload"
+	for pid in $before; do
+		for i in $(seq 1 200); do pid_alive "$pid" || break; sleep 0.05; done
+		pid_alive "$pid" && die "smtpd $pid still runs 10 s after the reload"
+	done
+	return 0
 }
 
 # one row: msg/s as smtp-source sees it (every message accepted)
@@ -203,3 +211,9 @@ if grep -E 'action=(reject|tempfail)|ERROR|runtime error' "$work/doorman.log" | 
 	grep -E 'action=(reject|tempfail)|ERROR|runtime error' "$work/doorman.log" | head -3 >&2
 	die "doorman refused or failed messages under load"
 fi
+# the doormen stopped (after Postfix) and judged: status 0, no sanitizer report
+postfix_stop
+stop_doorman bench-e2e
+[ -z "${FLOOR_PID:-}" ] || judge_stop bench-e2e-floor "$FLOOR_PID" "$work/floor.log"
+FLOOR_PID=
+[ "$T_FAILED" = 0 ] || exit 1

@@ -12,7 +12,8 @@ Authentication-Results field is read; each WANT is
   count=N                               N fields in the message
   kept=ID                               a field with that (other) authserv-id
 Every field must parse and carry AUTHSERV_ID.  Prints "ok"/"not ok" lines
-(TAP-like) and exits 1 on any failure.
+(TAP-like), one per expectation, then "# all checks run" (a caller that
+misses it knows the parser died part way), and exits 1 on any failure.
 """
 import email
 import email.policy
@@ -97,6 +98,7 @@ def main():
             line = line.split("#", 1)[0].split()
             if line:
                 good &= check(line[0], line[1], line[2:], authserv_id)
+    print("# all checks run")
     sys.exit(0 if good else 1)
 
 

@@ -90,6 +90,11 @@ def main(out):
               b"authentication-results: mx.example.org.;\r\n\tspf=pass\r\n"
               b"Authentication-Results : mx.example.org; dkim=pass\r\n")
     m["forged-ar"] = forged + message(b"<u@nopol.auth.test>", b"forged results")
+    # more fields claiming our id than doorman tracks for removal (10,000,
+    # lib/session_data.c): it cannot remove them all, so it must tempfail
+    # (only Postfix with a raised header_size_limit passes 450 KB of header)
+    m["forged-ar-many"] = (b"Authentication-Results: mx.example.org; dkim=pass\r\n" * 10001 +
+                           message(b"<u@pass.auth.test>", b"too many forged results"))
 
     # hostile
     garbage = (b"DKIM-Signature: v=1; a=rsa-sha256; d=; s=r1; b=!!; bh=\r\n"

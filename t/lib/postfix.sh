@@ -4,7 +4,8 @@
 # Postfix is made to pass every address form through to the milter, so
 # that doorman, not Postfix, is the relay authority under test:
 # relay_domains = static:ALL, no percent hack, no bang path swap, no
-# dequoting, untrusted routing allowed.  The default instance's main.cf
+# dequoting, untrusted routing allowed; headers up to 1 MB reach the
+# milter (a test sends 10,001 forged Authentication-Results fields).  The default instance's main.cf
 # must list the private config directory in alternate_config_directories
 # (Postfix refuses "-c DIR" otherwise); that line is added once, and a
 # missing /etc/postfix/main.cf is made from main.cf.proto.
@@ -27,7 +28,10 @@ postfix_register_dir() {
 }
 
 # postfix_start WORKDIR SMTP_PORT SUBMISSION_PORT MILTER SINK_PORT [DNS_PORT [AUTH_PORT]]
-# (DNS_PORT, AUTH_PORT: listeners whose {daemon_name} is "dns", "auth")
+# (DNS_PORT, AUTH_PORT: listeners whose {daemon_name} is "dns", "auth").
+# POSTFIX_INET_PROTOCOLS=all (default ipv4) lets Postfix reach an IPv6
+# milter socket and take IPv6 client addresses in XCLIENT; its listeners
+# stay on 127.0.0.1.
 postfix_start() {
 	local w=$1 smtp=$2 sub=$3 milter=$4 sink=$5 dnsl=${6:-} authl=${7:-}
 	POSTFIX_DIR=$w/postfix
@@ -49,7 +53,7 @@ postfix_start() {
 		"mydomain = doorman.test" \
 		"myorigin = doorman.test" \
 		"inet_interfaces = 127.0.0.1" \
-		"inet_protocols = ipv4" \
+		"inet_protocols = ${POSTFIX_INET_PROTOCOLS:-ipv4}" \
 		"mydestination =" \
 		"mynetworks = 127.0.0.10/32" \
 		"alias_maps =" \
@@ -62,6 +66,7 @@ postfix_start() {
 		"swap_bangpath = no" \
 		"resolve_dequoted_address = no" \
 		"strict_rfc821_envelopes = no" \
+		"header_size_limit = 1048576" \
 		"smtpd_delay_reject = yes" \
 		"smtpd_helo_required = no" \
 		"smtpd_authorized_xclient_hosts = 127.0.0.0/8" \

@@ -37,9 +37,11 @@ deps_sendmail() {
 	[ -f /etc/sasldb2 ] || die "/etc/sasldb2 missing (sasl2-bin creates it): the mount point for the test sasldb"
 }
 
-# sendmail_start WORKDIR SMTP_PORT SUB_PORT MILTER_PORT SINK_PORT TEMPLATE AUTH_PORT
+# sendmail_start WORKDIR SMTP_PORT SUB_PORT MILTER_PORT SINK_PORT TEMPLATE AUTH_PORT [DNS_PORT]
+# (DNS_PORT: a fourth listener, named "dns"; without it, the template's
+# line that names @DNSL_PORT@ is left out)
 sendmail_start() {
-	local w=$1/sendmail smtp=$2 sub=$3 milter=$4 sink=$5 tmpl=$6 authp=$7 i
+	local w=$1/sendmail smtp=$2 sub=$3 milter=$4 sink=$5 tmpl=$6 authp=$7 dnsl=${8:-} i
 	SENDMAIL_DIR=$w
 	rm -rf "$w"
 	mkdir -p "$w/queue"
@@ -50,6 +52,7 @@ sendmail_start() {
 	: >"$w/statistics"
 	sed -e "s|@W@|$w|g" -e "s|@SMTP_PORT@|$smtp|g" -e "s|@SUB_PORT@|$sub|g" \
 		-e "s|@MILTER_PORT@|$milter|g" -e "s|@SINK_PORT@|$sink|g" -e "s|@AUTH_PORT@|$authp|g" \
+		-e "$([ -n "$dnsl" ] && echo "s|@DNSL_PORT@|$dnsl|g" || echo '/@DNSL_PORT@/d')" \
 		"$tmpl" >"$w/sendmail.mc"
 	m4 -D_CF_DIR_="$SENDMAIL_ROOT/usr/share/sendmail/cf/" \
 		"$SENDMAIL_ROOT/usr/share/sendmail/cf/m4/cf.m4" "$w/sendmail.mc" >"$w/sendmail.cf" 2>"$w/m4.err" ||

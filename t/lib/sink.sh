@@ -16,14 +16,40 @@ sink_stop() {
 	SINK_PID=
 }
 
-# sink_has DIR RCPT SECONDS - a message for RCPT reached the sink
+# smtp-sink writes each message with its envelope first: one
+# "X-Rcpt-Args: <rcpt>" line per RCPT TO, then the message as received.
+
+# sink_has DIR RCPT SECONDS - a message for the envelope recipient RCPT
+# (not a To: header that names it) reached the sink, in any of its files
 sink_has() {
 	local dir=$1 rcpt=$2 secs=$3 i
-	for i in $(seq 1 $((secs * 10))); do
-		if grep -qsiF -- "$rcpt" "$dir"/msg.* 2>/dev/null; then
+	for i in $(seq 0 $((secs * 10))); do
+		if grep -qsiF -- "X-Rcpt-Args: <$rcpt>" "$dir"/msg.* 2>/dev/null; then
 			return 0
 		fi
-		sleep 0.1
+		[ "$i" -lt $((secs * 10)) ] && sleep 0.1
 	done
 	return 1
+}
+
+# sink_has_line DIR LINE SECONDS - some message in the sink has the whole
+# line LINE (a header field such as "X-Test-Id: x")
+sink_has_line() {
+	local dir=$1 line=$2 secs=$3 i
+	for i in $(seq 0 $((secs * 10))); do
+		if cat "$dir"/msg.* 2>/dev/null | tr -d '\r' | grep -qxF -- "$line"; then
+			return 0
+		fi
+		[ "$i" -lt $((secs * 10)) ] && sleep 0.1
+	done
+	return 1
+}
+
+# sink_file DIR LINE - the sink files that have the whole line LINE
+sink_file() {
+	local f
+	for f in "$1"/msg.*; do
+		[ -f "$f" ] && tr -d '\r' <"$f" | grep -qxF -- "$2" && echo "$f"
+	done
+	return 0
 }

@@ -12,5 +12,5 @@ mt.disconnect(c)
 c = session{ daemon_name = "dryrule", helo = "shortname" }
 mail(c, "<s@example.net>", OK, nil, "D2")
 rcpt(c, "<u@example.org>", OK)
-rcpt(c, "<u@remote.example>", NO)
+rcpt(c, "<u@remote.example>", TEMP)
 mt.disconnect(c)

@@ -1,14 +1,75 @@
 -- lib.lua - helpers for doorman's miltertest scenarios (dofile'd)
 --
 -- mt.getreply() gives only the kind of answer: SMFIR_CONTINUE, or
--- SMFIR_REPLYCODE when doorman rejected or tempfailed with its own reply.
--- Which reply it was is asserted through the log (SCENARIO.expect).
+-- SMFIR_REPLYCODE when doorman rejected or tempfailed with its own reply
+-- (miltertest keeps the reply's text only at end of message).  So a wanted
+-- NO (a 5xx) or TEMP (a 4xx) is told apart by doorman's log: the first
+-- action=reject or action=tempfail line written since the command was
+-- sent must carry a reply="..." of that class.  The full reply texts are asserted in SCENARIO.expect.
 
 SOCKET = os.getenv("DOORMAN_SOCKET")
+local LOG = (os.getenv("DOORMAN_WORK") or ".") .. "/doorman.log"
 
-function check(got, want, what)
-	if got ~= want then
-		error(string.format("%s: reply %s, want %s", what, tostring(got), tostring(want)), 2)
+OK = SMFIR_CONTINUE
+NO = { class = "5", name = "NO (a 5xx reply)" }
+TEMP = { class = "4", name = "TEMP (a 4xx reply)" }
+
+-- mark(): where doorman's log ends now (pass to check)
+function mark()
+	local f = io.open(LOG, "rb")
+	if not f then
+		return 0
+	end
+	local n = f:seek("end")
+	f:close()
+	return n
+end
+
+-- the reply="..." of the first decision logged after offset off, waiting
+-- up to 3 s for it (doorman may log just after it answers)
+local function logged_reply(off)
+	for _ = 1, 60 do
+		local f = io.open(LOG, "rb")
+		if f then
+			f:seek("set", off)
+			local text = f:read("*a")
+			f:close()
+			for line in text:gmatch("[^\n]*\n") do
+				local r = line:match(' action=reject .-reply="([^"]*)"') or
+					  line:match(' action=tempfail .-reply="([^"]*)"')
+				if r then
+					return r
+				end
+			end
+		end
+		os.execute("sleep 0.05")
+	end
+	return nil
+end
+
+-- fail(fmt, ...): stop the script, saying why on stdout (miltertest
+-- prints no message of a Lua error, only exits 1)
+function fail(...)
+	local why = string.format(...)
+	mt.echo("FAIL: " .. why)
+	error(why, 3)
+end
+
+-- check(got, want, what, off): got is mt.getreply()'s answer; want is OK
+-- (or another SMFIR_* value), NO or TEMP; off is mark() before the command
+function check(got, want, what, off)
+	if type(want) ~= "table" then
+		if got ~= want then
+			fail("%s: reply %s, want %s", what, tostring(got), tostring(want))
+		end
+		return
+	end
+	if got ~= SMFIR_REPLYCODE then
+		fail("%s: reply %s, want %s", what, tostring(got), want.name)
+	end
+	local r = logged_reply(off or 0)
+	if r == nil or r:sub(1, 1) ~= want.class then
+		fail("%s: doorman logged reply %s, want %s", what, tostring(r), want.name)
 	end
 end
 
@@ -23,11 +84,13 @@ function session(t)
 		macros[#macros + 1] = t.daemon_addr
 	end
 	mt.macro(conn, SMFIC_CONNECT, (table.unpack or unpack)(macros))
+	local off = mark()
 	assert(mt.conninfo(conn, t.host or "client.example.net", t.addr or "203.0.113.5") == nil)
-	check(mt.getreply(conn), t.connect_reply or SMFIR_CONTINUE, "connect")
+	check(mt.getreply(conn), t.connect_reply or SMFIR_CONTINUE, "connect", off)
 	if t.helo ~= false then
+		off = mark()
 		assert(mt.helo(conn, t.helo or "client.example.net") == nil)
-		check(mt.getreply(conn), t.helo_reply or SMFIR_CONTINUE, "helo " .. (t.helo or ""))
+		check(mt.getreply(conn), t.helo_reply or SMFIR_CONTINUE, "helo " .. (t.helo or ""), off)
 	end
 	return conn
 end
@@ -35,17 +98,16 @@ end
 -- mail(conn, from, want, auth, qid, params...)
 function mail(conn, from, want, auth, qid, ...)
 	mt.macro(conn, SMFIC_MAIL, "i", qid or "QID", "{auth_authen}", auth or "")
+	local off = mark()
 	assert(mt.mailfrom(conn, from, ...) == nil)
-	check(mt.getreply(conn), want or SMFIR_CONTINUE, "MAIL FROM " .. from)
+	check(mt.getreply(conn), want or SMFIR_CONTINUE, "MAIL FROM " .. from, off)
 end
 
 function rcpt(conn, to, want)
+	local off = mark()
 	assert(mt.rcptto(conn, to) == nil)
-	check(mt.getreply(conn), want, "RCPT TO " .. to)
+	check(mt.getreply(conn), want, "RCPT TO " .. to, off)
 end
-
-OK = SMFIR_CONTINUE
-NO = SMFIR_REPLYCODE
 
 -- message(conn, path, want): DATA, the header fields and body of a file
 -- (CRLF line ends, as t/auth/make-corpus.py writes them), end of message;
@@ -82,8 +144,9 @@ function message(conn, path, want)
 		end
 	end
 	send()
+	local off = mark()
 	assert(mt.eoh(conn) == nil)
-	check(mt.getreply(conn), SMFIR_CONTINUE, "EOH")
+	check(mt.getreply(conn), SMFIR_CONTINUE, "EOH", off)
 	-- small chunks: miltertest overflows its stack near 1 KB; an empty body
 	-- goes as one empty chunk (with none, miltertest sends a default body)
 	if body == "" then
@@ -94,10 +157,11 @@ function message(conn, path, want)
 		assert(mt.bodystring(conn, body:sub(i, i + 511)) == nil)
 		check(mt.getreply(conn), SMFIR_CONTINUE, "body")
 	end
+	off = mark()
 	assert(mt.eom(conn) == nil)
 	local r = mt.getreply(conn)
 	if want ~= nil then
-		check(r, want, "EOM " .. path)
+		check(r, want, "EOM " .. path, off)
 	end
 	return r
 end

@@ -2,7 +2,7 @@
 -- HELO and sender verdicts come at their own stage
 dofile("lib.lua")
 
-local c = session{ daemon_name = "nodelay", helo = "shortname", helo_reply = NO }
+local c = session{ daemon_name = "nodelay", helo = "shortname", helo_reply = TEMP }
 mt.disconnect(c)
 c = session{ daemon_name = "nodelay" }
 mail(c, "<spammer@bad.example>", NO, nil, "N2")

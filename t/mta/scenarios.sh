@@ -9,28 +9,38 @@
 
 # mta_suite_start MTA MILTER_PORT SINK_PORT BUILD [POLICY] - a work
 # directory ($MTA_WORK) with the doorman policy (POLICY, default
-# doorman.conf.in; @LMTP_PORT@ and @DEAD_PORT@ from the caller's
-# variables) and the data files it names, smtp-sink and doorman running;
-# mta_suite_stop (the caller's EXIT trap, after stopping
-# its MTA) stops them and keeps the directory when something failed.
+# doorman.conf.in; @LMTP_PORT@, @DEAD_PORT@ and @MILTER_SOCKET@, default
+# inet:MILTER_PORT@127.0.0.1, from the caller's variables) and the data files it names, smtp-sink and doorman running.
+# mta_suite_end (after the scenarios, once the MTA is stopped) stops and
+# judges doorman (t/lib/common.sh stop_doorman); mta_suite_stop (the
+# caller's EXIT trap, after stopping its MTA) stops what is left and keeps
+# the directory when something failed.
 mta_suite_start() {
 	local mta=$1 milter=$2 sink=$3 build=$4 here
 	here=$(dirname "${BASH_SOURCE[0]}")
 	local policy=${5:-$here/doorman.conf.in}
 	MTA_WORK=$(mktemp -d "/tmp/doorman-$mta.XXXXXX")
 	chmod 755 "$MTA_WORK"
-	sed -e "s|@MILTER_PORT@|$milter|g" -e "s|@WORK@|$MTA_WORK|g" -e "s|@DNS_PORT@|${DNS_PORT:-53}|g" \
+	sed -e "s|@MILTER_SOCKET@|${MILTER_SOCKET:-inet:$milter@127.0.0.1}|g" \
+		-e "s|@MILTER_PORT@|$milter|g" -e "s|@WORK@|$MTA_WORK|g" -e "s|@DNS_PORT@|${DNS_PORT:-53}|g" \
 		-e "s|@SILENT_PORT@|${SILENT_PORT:-53}|g" -e "s|@LMTP_PORT@|${LMTP_PORT:-}|g" \
 		-e "s|@DEAD_PORT@|${DEAD_PORT:-}|g" "$policy" \
 		>"$MTA_WORK/doorman.conf"
 	cp "$here/sender_access" "$here/client_access" "$here/"rcpt_* "$MTA_WORK/"
 	sink_start "$MTA_WORK/sink" "$sink"
-	start_doorman "$build/milter/doorman" "$MTA_WORK/doorman.conf" "$MTA_WORK/doorman.log" "$milter"
+	local host=127.0.0.1
+	case ${MILTER_SOCKET:-} in inet6:*) host=${MILTER_SOCKET##*@} ;; esac
+	start_doorman "$build/milter/doorman" "$MTA_WORK/doorman.conf" "$MTA_WORK/doorman.log" "$milter" "$host"
+}
+
+# mta_suite_end - doorman stopped and judged, before the suite's finish
+mta_suite_end() {
+	stop_doorman "$MTA"
 }
 
 # mta_suite_stop MTA_LOG
 mta_suite_stop() {
-	stop_doorman
+	kill_doorman
 	sink_stop
 	[ -n "${MTA_WORK:-}" ] || return 0
 	if [ "$T_FAILED" -gt 0 ] || [ "${KEEP:-}" ]; then
@@ -47,11 +57,12 @@ TRUSTED=127.0.0.10
 BLOCKED=127.0.0.30
 RELAY_REPLY='554 5.7.1 .*doorman: relay access denied'
 
-# smtp_rcpt PORT CLIENT HELO FROM TO [extra swaks args] - the RCPT reply line
+# [SERVER=ADDR] smtp_rcpt PORT CLIENT HELO FROM TO [extra swaks args] - the
+# RCPT reply line (from the MTA at ADDR, default 127.0.0.1)
 smtp_rcpt() {
 	local port=$1 client=$2 helo=$3 from=$4 to=$5
 	shift 5
-	timeout 20 swaks --server "127.0.0.1:$port" --local-interface "$client" --ehlo "$helo" \
+	timeout 20 swaks --server "${SERVER:-127.0.0.1}:$port" --local-interface "$client" --ehlo "$helo" \
 		--from "$from" --to "$to" --quit-after RCPT --timeout 15 "$@" 2>&1 |
 		awk '/^ *-> RCPT TO/ { getline; sub(/^ *<[-*]+ */, ""); print; exit }' || true
 }
@@ -97,15 +108,16 @@ expect_rcpt() {
 	fi
 }
 
-# expect_delivered NAME PORT CLIENT HELO FROM TO [extra]
+# [AS=RCPT] expect_delivered NAME PORT CLIENT HELO FROM TO [extra] - the
+# sink got it for the envelope recipient TO, or AS when the MTA rewrites TO
 expect_delivered() {
-	local name=$1 port=$2 client=$3 helo=$4 from=$5 to=$6 rc
+	local name=$1 port=$2 client=$3 helo=$4 from=$5 to=$6 rc as=${AS:-$6}
 	shift 6
 	rc=$(smtp_send "$port" "$client" "$helo" "$from" "$to" "$@")
-	if [ "$rc" = 0 ] && sink_has "$SINKDIR" "$to" 20; then
-		ok "$MTA: $name: accepted and delivered to <$to>"
+	if [ "$rc" = 0 ] && sink_has "$SINKDIR" "$as" 20; then
+		ok "$MTA: $name: accepted and delivered to <$as>"
 	else
-		not_ok "$MTA: $name: swaks exit $rc, or <$to> not in the sink"
+		not_ok "$MTA: $name: swaks exit $rc, or envelope <$as> not in the sink"
 	fi
 }
 
@@ -179,8 +191,9 @@ run_scenarios() {
 
 	# local and relay-domain recipients are accepted and delivered
 	expect_delivered "local recipient" "$smtp" $EXTERNAL $good $from postmaster@example.org
-	expect_delivered "local recipient, case and trailing dot" "$smtp" $EXTERNAL $good $from \
-		User@EXAMPLE.ORG.
+	# both MTAs drop the trailing dot before they relay
+	AS=User@EXAMPLE.ORG expect_delivered "local recipient, case and trailing dot" "$smtp" $EXTERNAL \
+		$good $from User@EXAMPLE.ORG.
 	expect_delivered "relay domain" "$smtp" $EXTERNAL $good $from u@relay.example
 	expect_log "accept logged" 'action=accept rule=recipient .*to="postmaster@example.org"'
 
@@ -205,8 +218,17 @@ run_scenarios() {
 		postmaster@example.org '504 5.5.2 doorman: HELO name must be fully qualified'
 	expect_rcpt "HELO claims our name" "$smtp" $EXTERNAL mx.doorman.test $from \
 		postmaster@example.org '550 5.7.1 doorman: you are not me'
-	expect_rcpt "HELO claims our address" "$smtp" $EXTERNAL '[127.0.0.1]' $from \
+	expect_rcpt "HELO claims our configured address" "$smtp" $EXTERNAL '[192.0.2.25]' $from \
 		postmaster@example.org '550 5.7.1 doorman: you are not me'
+	# the address the client reached, which me.addresses does not list:
+	# Postfix names it in {daemon_addr}; Sendmail's {if_addr} is documented
+	# as not set for the loopback net, so through Sendmail a HELO of
+	# [127.0.0.1] is not known as ours (sendmail.t.sh checks {if_addr}
+	# on an address that is not loopback)
+	local self_want='550 5.7.1 doorman: you are not me'
+	[ "$MTA" = sendmail ] && self_want='250 '
+	expect_rcpt "HELO claims the address it connected to" "$smtp" $EXTERNAL '[127.0.0.1]' $from \
+		postmaster@example.org "$self_want"
 	expect_log "HELO rejection logged at rcpt" 'stage=rcpt action=reject rule=helo_self'
 
 	# MAIL FROM without HELO: helo.required, given at RCPT
@@ -240,47 +262,47 @@ run_scenarios() {
 	expect_log "submission policy chosen by daemon_name" 'policy=submission stage=rcpt action=reject rule=relay'
 }
 
-# run_dns_scenarios PORT - the DNS checks with client addresses from XCLIENT
-# (Postfix only: Sendmail has no XCLIENT), against NSD serving t/dns/zones
+# run_dns_scenarios MTA PORT - the DNS checks against NSD serving t/dns/zones,
+# through the MTA's "dns" listener.  The client address comes from XCLIENT
+# in Postfix; Sendmail has none, so its suite's network namespace carries
+# the addresses on its loopback and the client connects from them.
 run_dns_scenarios() {
-	local port=$1 x="--xclient-name client.example.net --xclient-addr"
-	MTA=postfix
-	# shellcheck disable=SC2086
-	expect_rcpt "DNSBL listing" "$port" 127.0.0.1 client.example.net s@exists.doorman.test \
-		postmaster@example.org \
-		'554 5.7.1 \[203.0.113.66\] listed by bl.doorman.test: 203.0.113.66 is a known spam source: doorman: listed' \
-		$x 203.0.113.66
-	# shellcheck disable=SC2086
-	expect_rcpt "DNSWL beats a listing" "$port" 127.0.0.1 client.example.net s@exists.doorman.test \
-		postmaster@example.org '250 ' $x 203.0.113.69
-	# shellcheck disable=SC2086
-	expect_rcpt "FCrDNS fail" "$port" 127.0.0.1 client.example.net s@exists.doorman.test \
-		postmaster@example.org '550 5.7.25 \[203.0.113.71\]: Client address has no matching' \
-		$x 203.0.113.71
-	# shellcheck disable=SC2086
-	expect_rcpt "FCrDNS pass, sender domain found" "$port" 127.0.0.1 client.example.net \
-		s@mxonly.doorman.test postmaster@example.org '250 ' $x 203.0.113.70
-	# shellcheck disable=SC2086
-	expect_rcpt "null MX sender" "$port" 127.0.0.1 client.example.net s@nullmx.doorman.test \
-		postmaster@example.org '550 5.7.27 <s@nullmx.doorman.test>: Sender address rejected' \
-		$x 203.0.113.70
-	# shellcheck disable=SC2086
-	expect_rcpt "unknown sender domain" "$port" 127.0.0.1 client.example.net \
-		s@missing.doorman.test postmaster@example.org '550 5.1.8 <s@missing.doorman.test>: Sender address rejected: Domain not found' \
-		$x 203.0.113.70
-	# a sender domain whose server never answers: 451 within the bounded time
+	MTA=$1
+	local port=$2
+	# dns_case NAME ADDR FROM REGEX: the RCPT reply of a client at ADDR
+	dns_case() {
+		if [ "$MTA" = postfix ]; then
+			expect_rcpt "$1" "$port" 127.0.0.1 client.example.net "$3" postmaster@example.org "$4" \
+				--xclient-name client.example.net --xclient-addr "$2"
+		else
+			expect_rcpt "$1" "$port" "$2" client.example.net "$3" postmaster@example.org "$4"
+		fi
+	}
+	dns_case "DNSBL listing" 203.0.113.66 s@exists.doorman.test \
+		'554 5.7.1 \[203.0.113.66\] listed by bl.doorman.test: 203.0.113.66 is a known spam source: doorman: listed'
+	dns_case "DNSWL beats a listing" 203.0.113.69 s@exists.doorman.test '250 '
+	dns_case "FCrDNS fail" 203.0.113.71 s@exists.doorman.test \
+		'550 5.7.25 \[203.0.113.71\]: Client address has no matching'
+	dns_case "FCrDNS pass, sender domain found" 203.0.113.70 s@mxonly.doorman.test '250 '
+	dns_case "null MX sender" 203.0.113.70 s@nullmx.doorman.test \
+		'550 5.7.27 <s@nullmx.doorman.test>: Sender address rejected'
+	dns_case "unknown sender domain" 203.0.113.70 s@missing.doorman.test \
+		'550 5.1.8 <s@missing.doorman.test>: Sender address rejected: Domain not found'
+	# a sender domain whose server never answers: 451 within the bounded
+	# time.  The resolver gives up after 500 ms (doorman.conf.in); measured
+	# here 1 s for the whole session on the loaded 2-core machine: the 8 s
+	# bound leaves 7 s of margin and stays under the MTAs' milter timeouts
+	# (10 s), past which the MTA itself would answer
 	local t0=$SECONDS
-	# shellcheck disable=SC2086
-	expect_rcpt "sender domain lookup times out" "$port" 127.0.0.1 client.example.net \
-		s@host.silent.test postmaster@example.org \
-		'451 4.1.8 <s@host.silent.test>: Sender address rejected: Domain lookup failed' \
-		$x 203.0.113.70
+	dns_case "sender domain lookup times out" 203.0.113.70 s@host.silent.test \
+		'451 4.1.8 <s@host.silent.test>: Sender address rejected: Domain lookup failed'
 	if [ $((SECONDS - t0)) -le 8 ]; then
 		ok "$MTA: the silent server cost $((SECONDS - t0)) s (bounded)"
 	else
 		not_ok "$MTA: the silent server cost $((SECONDS - t0)) s"
 	fi
-	expect_log "XCLIENT address reached the milter" 'client="client.example.net\[203.0.113.66\]" policy=dns stage=rcpt action=reject rule=dnsbl'
+	expect_log "client address reached the milter" \
+		'client="[^"]*\[203.0.113.66\]" policy=dns stage=rcpt action=reject rule=dnsbl'
 }
 
 # smtp_data PORT HELO FROM TO FILE [extra] - send FILE as the message; the
@@ -306,7 +328,7 @@ run_auth_scenarios() {
 	local port=$2 corpus=$3 held=$6 client=$7 good=203.0.113.5 bad=203.0.113.99
 	SINKDIR=$4
 	DOORMAN_LOG=$5
-	local want=$MTA_WORK/ar.want got id f
+	local want=$MTA_WORK/ar.want got id f=
 	: >"$want"
 	# auth_case ID ADDR HELO FROM FILE REGEX [AR-WANT...]: the reply must
 	# match REGEX; a 250 must reach the sink with the fields wanted
@@ -324,7 +346,7 @@ run_auth_scenarios() {
 			return 0
 		fi
 		[ $# -gt 0 ] || return 0
-		if sink_has "$SINKDIR" "X-Test-Id: $MTA-$id" 20; then
+		if sink_has_line "$SINKDIR" "X-Test-Id: $MTA-$id" 20; then
 			f=$(grep -l -- "X-Test-Id: $MTA-$id" "$SINKDIR"/msg.* | head -1)
 			echo "$MTA-$id m:$f $*" >>"$want"
 		else
@@ -363,16 +385,40 @@ run_auth_scenarios() {
 	auth_case dmarc-none $good client.auth.test s@none.auth.test from-nopol '250 ' \
 		dmarc=fail,header.from=nopol.auth.test,policy.dmarc=none
 	auth_case dmarc-quarantine $good client.auth.test s@none.auth.test from-quar '250 '
-	if sink_has "$SINKDIR" "X-Test-Id: $MTA-dmarc-quarantine" 3; then
-		not_ok "$MTA: auth dmarc-quarantine: delivered, not held"
-	elif $held; then
-		ok "$MTA: auth dmarc-quarantine: held by the MTA"
-	else
+	# held: the MTA's own record of the hold (waited for, 20 s), then, a
+	# held message being out of delivery's reach, not in the sink
+	local i
+	for i in $(seq 1 200); do $held && break; sleep 0.1; done
+	if ! $held; then
 		not_ok "$MTA: auth dmarc-quarantine: not held by the MTA"
+	elif sink_has_line "$SINKDIR" "X-Test-Id: $MTA-dmarc-quarantine" 0; then
+		not_ok "$MTA: auth dmarc-quarantine: held, and delivered too"
+	else
+		ok "$MTA: auth dmarc-quarantine: held by the MTA"
 	fi
 	auth_case forged-ar $good client.auth.test s@none.auth.test forged-ar '250 ' \
 		count=1 kept=other.example dmarc=fail,header.from=nopol.auth.test
-	auth_case hostile-huge-header $good client.auth.test s@none.auth.test hostile-huge-header '[245]'
+	# a 60,000-byte header field: Postfix passes it on (split into lines
+	# within line_length_limit) and doorman judges the message as any
+	# other; Sendmail refuses it itself (MaxHeadersLength, 32 KB)
+	if [ "$MTA" = sendmail ]; then
+		auth_case hostile-huge-header $good client.auth.test s@none.auth.test hostile-huge-header \
+			'552 5.6.0 Headers too large \(32768 max\)'
+	else
+		auth_case hostile-huge-header $good client.auth.test s@none.auth.test hostile-huge-header '250 ' \
+			dmarc=fail,header.from=nopol.auth.test
+	fi
+	# more Authentication-Results fields claiming our id than doorman can
+	# remove: a 451, never passed on (Sendmail refuses so big a header itself)
+	if [ "$MTA" = sendmail ]; then
+		auth_case forged-ar-many $good client.auth.test s@none.auth.test forged-ar-many \
+			'552 5.6.0 Headers too large \(32768 max\)'
+	else
+		auth_case forged-ar-many $good client.auth.test s@none.auth.test forged-ar-many \
+			'451 4.3.0 Too many header fields'
+		expect_log "forged fields over the limit logged" \
+			'stage=eom action=tempfail rule=header_limit reason="too many Authentication-Results fields"'
+	fi
 	auth_case hostile-many-sigs $good client.auth.test s@none.auth.test hostile-many-sigs '250 ' \
 		dmarc=fail
 	# each malformed signature a neutral result of its own (doorman.conf(5))
@@ -381,11 +427,23 @@ run_auth_scenarios() {
 	auth_case multiple-from $good client.auth.test s@none.auth.test from-twice \
 		'550 5.7.1 Message must have one From header field'
 	expect_log "DMARC rejection logged" 'stage=eom action=reject rule=dmarc reason="no aligned SPF or DKIM pass"'
-	local line
+	# check-ar.py's verdicts, one per line of $want; its exit status is
+	# not needed (every failure is a "not ok" line), but every line of
+	# $want must have had its verdict and the parser must have run to its
+	# end: a crash or a missing python3-authres fails here
+	local line done= n=0
 	while IFS= read -r line; do
 		case $line in
-		ok*) ok "$MTA: ${line#ok - }" ;;
-		*) not_ok "$MTA: ${line#not ok - }" ;;
+		"ok - "*) ok "$MTA: ${line#ok - }"; n=$((n + 1)) ;;
+		"not ok - "*) not_ok "$MTA: ${line#not ok - }"; n=$((n + 1)) ;;
+		"# all checks run") done=1 ;;
+		*) echo "$line" ;;
 		esac
-	done < <(/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/../auth/check-ar.py" mx.example.org "$want" || true)
+	done < <(/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/../auth/check-ar.py" mx.example.org "$want" 2>&1 ||
+		echo "# check-ar.py exit status $?")
+	if [ -n "$done" ] && [ "$n" = "$(wc -l <"$want")" ]; then
+		ok "$MTA: Authentication-Results parser ran all $n checks"
+	else
+		not_ok "$MTA: Authentication-Results parser ran $n of $(wc -l <"$want") checks${done:+ (ended)}"
+	fi
 }

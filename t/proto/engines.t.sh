@@ -11,7 +11,7 @@ build=$(cd "${1:?usage: engines.t.sh BUILD_DIR}" && pwd)
 . "$here/../lib/common.sh"
 port=18520
 work=$(mktemp -d /tmp/doorman-engines.XXXXXX)
-trap 'stop_doorman; rm -rf "$work"' EXIT
+trap 'kill_doorman; rm -rf "$work"' EXIT
 
 sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$here/../miltertest|g" -e '/^\tnodelay: {/,/^\t};/d' \
 	"$here/../miltertest/conf/default.conf" >"$work/late.conf"
@@ -33,11 +33,11 @@ while IFS= read -r line; do
 	esac
 done < <(timeout 120 /usr/bin/python3 "$here/mta.py" $port "$work/late.log" late 2>&1 || true)
 [ -n "$done" ] || not_ok "mta.py late ran to its end"
-if kill -0 "$DOORMAN_PID" 2>/dev/null && ! grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$work/late.log"; then
-	ok "doorman alive and clean after the held verdicts"
+if pid_alive "$DOORMAN_PID"; then
+	ok "doorman alive after the held verdicts"
 else
-	not_ok "doorman alive and clean after the held verdicts"
+	not_ok "doorman alive after the held verdicts"
 	tail -20 "$work/late.log" >&2
 fi
-stop_doorman
+stop_doorman libmilter
 finish

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""mta.py PORT LOG [hostile|idle|late|limits|fdlimit|maxconn|stop|slowstop|clockstep] [PID] - the MTA's end
+"""mta.py PORT LOG [hostile|idle|late|noedit|limits|fdlimit|maxconn|stop|slowstop|clockstep] [PID] - the MTA's end
 of the milter protocol, raw.
 
 Speaks to doorman (milter/proto.c) byte by byte as Postfix does, and as no
@@ -93,6 +93,18 @@ class Conn:
         self.s.close()
 
 
+def eom_packets(conn):
+    """the packets that answer an end of message: edits, then the final
+    answer (None at the end of the stream), at most 20"""
+    eom = []
+    for _ in range(20):
+        p = conn.read()
+        eom.append(p)
+        if p is None or p[0] in (b"c", b"a", b"r", b"t", b"y", b"d"):
+            break
+    return eom
+
+
 def session(conn, qid="Q1", client="192.0.2.7", rcpt="<u@example.org>"):
     """a whole message; returns the answers to connect, helo, mail, rcpt, eom
     (eom: the list of packets up to the final one); a step whose reply was
@@ -113,13 +125,7 @@ def session(conn, qid="Q1", client="192.0.2.7", rcpt="<u@example.org>"):
     conn.send(pkt(b"T") + pkt(b"L", z("From", " s@example.net")) +
               pkt(b"L", z("Subject", " hello")) + pkt(b"N") + pkt(b"B", b"body\r\n") +
               pkt(b"E"))
-    eom = []
-    for _ in range(20):
-        p = conn.read()
-        eom.append(p)
-        if p is None or p[0] in (b"c", b"a", b"r", b"t", b"y", b"d"):
-            break
-    ans.append(eom)
+    ans.append(eom_packets(conn))
     conn.send(pkt(b"Q"))
     return ans
 
@@ -609,6 +615,40 @@ def clockstep():
     normal("and new connections are served")
 
 
+def noedit():
+    """an MTA that offers no recipient edits (no SMFIF_ADDRCPT): the alias
+    rewrite cannot be made, so the message is a 451 4.3.0, never passed on
+    to the alias address unrewritten; offered the edits, the same message is
+    rewritten (t/miltertest/conf/recipients.conf: sales@example.org is
+    alice and bob).  Real MTAs always offer them: only a raw end can refuse."""
+    for actions, offered in ((ALL_ACTIONS & ~0x84, False), (ALL_ACTIONS, True)):
+        c = Conn()
+        c.negotiate(actions=actions, proto=0)
+        for data in (pkt(b"D", b"C" + z("{daemon_name}", "inbound")) +
+                     pkt(b"C", z("client.example.net") + b"4" + struct.pack(">H", 4567) + z("203.0.113.5")),
+                     pkt(b"H", z("client.example.net")),
+                     pkt(b"D", b"M" + z("i", "NOEDIT")) + pkt(b"M", z("<s@example.net>")),
+                     pkt(b"R", z("<sales@example.org>")), pkt(b"T"), pkt(b"L", z("Subject", " x")),
+                     pkt(b"N"), pkt(b"B", b"body\r\n")):
+            c.send(data)
+            if c.read() != (b"c", b""):
+                check("recipient edits %s: the steps before EOM continue" % ("offered" if offered else "not offered"), False)
+        c.send(pkt(b"E"))
+        eom = eom_packets(c)
+        added = [p[1] for p in eom if p is not None and p[0] == b"+"]
+        if offered:
+            check("recipient edits offered: the alias is rewritten (%r)" % added,
+                  sorted(added) == [b"<alice@example.org>\0", b"<bob@example.org>\0"] and
+                  eom[-1] is not None and eom[-1][0] in (b"c", b"a"))
+        else:
+            check("recipient edits not offered: the alias is a 451 4.3.0 (%r)" % (eom[-1],),
+                  not added and eom[-1] == (b"y", b"451 4.3.0 Recipient rewriting failed, try again later\0"))
+        c.send(pkt(b"Q"))
+        c.close()
+    check("and the refusal is logged",
+          wait_log('action=tempfail rule=alias reason="the MTA refused a recipient change"'))
+
+
 if MODE == "clockstep":
     clockstep()
 elif MODE == "slowstop":
@@ -625,6 +665,8 @@ elif MODE == "idle":
     idle()
 elif MODE == "late":
     late()
+elif MODE == "noedit":
+    noedit()
 else:
     hostile()
 print("# all checks run")

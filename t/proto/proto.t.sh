@@ -16,7 +16,7 @@ bin=$build/milter/doorman
 port=17355
 work=$(mktemp -d /tmp/doorman-proto.XXXXXX)
 cleanup() {
-	stop_doorman
+	kill_doorman
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -25,8 +25,8 @@ conf() { # SOCKET TIMEOUT [MORE SETTINGS] > conf
 	sed -e "s|inet:@PORT@@127.0.0.1\"; user = \"\"; pidfile = \"\";|$1\"; user = \"\"; pidfile = \"\"; timeout = $2; ${3:-}|" \
 		-e "s|@DIR@|$here/../miltertest|g" "$here/../miltertest/conf/default.conf"
 }
-alive_and_clean() { # NAME LOG
-	if kill -0 "$DOORMAN_PID" 2>/dev/null && ! grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$2"; then
+alive() { # NAME LOG: doorman still runs (stop_doorman then judges its exit and log)
+	if pid_alive "$DOORMAN_PID"; then
 		ok "$1"
 	else
 		not_ok "$1"
@@ -46,14 +46,12 @@ mta() { # MODE LOG [PORT]: mta.py's checks, counted here
 	[ -n "$done" ] || not_ok "mta.py $1 ran to its end"
 }
 
-stop_timed() { # NAME LOG: SIGTERM; gone within a second, logged, no stray errors
+stop_timed() { # NAME LOG: stop and judge; gone within a second, logged, no stray errors
 	local t0 t1 ms
 	t0=$(date +%s%N)
-	kill -TERM "$DOORMAN_PID"
-	wait "$DOORMAN_PID" 2>/dev/null || true
+	stop_doorman "$1"
 	t1=$(date +%s%N)
 	ms=$(((t1 - t0) / 1000000))
-	DOORMAN_PID=
 	if [ "$ms" -lt 1000 ] && log_has "$2" 'milter: stopped in [0-9]+ ms' &&
 		log_has "$2" 'doorman stopped$' && ! log_has "$2" 'Bad file descriptor|commands under way'; then
 		ok "$1 ($ms ms)"
@@ -66,17 +64,18 @@ stop_timed() { # NAME LOG: SIGTERM; gone within a second, logged, no stray error
 conf "inet:$port@127.0.0.1" 600 >"$work/inet.conf"
 start_doorman "$bin" "$work/inet.conf" "$work/hostile.log" $port
 mta hostile "$work/hostile.log"
-alive_and_clean "doorman alive and clean after hostile input" "$work/hostile.log"
+alive "doorman alive after hostile input" "$work/hostile.log"
 stop_timed "a stop after serving mail takes under a second, logged, with no 'Bad file descriptor'" "$work/hostile.log"
 
-stopped_clean() { # NAME LOG N: mta.py stopped doorman; N connections closed, no stray errors
-	wait "$DOORMAN_PID" 2>/dev/null || true
+stopped_clean() { # NAME LOG N: mta.py stopped doorman; N connections closed, status 0, no stray errors
+	local rc
+	wait "$DOORMAN_PID" 2>/dev/null && rc=0 || rc=$?
 	DOORMAN_PID=
-	if log_has "$2" "milter: stopped in [0-9]+ ms \\($3 connections closed\\)" &&
-		! log_has "$2" 'not waiting|Bad file descriptor|runtime error|Sanitizer'; then
+	if [ "$rc" = 0 ] && log_has "$2" "milter: stopped in [0-9]+ ms \\($3 connections closed\\)" &&
+		! log_has "$2" 'not waiting|Bad file descriptor' && ! sanitizer_report "$2" >&2; then
 		ok "$1"
 	else
-		not_ok "$1"
+		not_ok "$1 (exit status $rc)"
 		tail -5 "$2" >&2
 	fi
 }
@@ -104,33 +103,33 @@ stopped_clean "the stop waited for the command under way, and says so" "$work/sl
 export CLOCKSTEP_FILE=$work/clock-stepped
 ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" LD_PRELOAD="$build/t/unit/clockstep.so" \
 	"$bin" -f -c "$work/inet.conf" 2>"$work/clock.log" &
-DOORMAN_PID=$!
+DOORMAN_PID=$! DOORMAN_LOGFILE=$work/clock.log
 wait_port 127.0.0.1 $port 10 || { cat "$work/clock.log" >&2; die "doorman did not listen on $port"; }
 mta clockstep "$work/clock.log"
-alive_and_clean "doorman alive after the clock step" "$work/clock.log"
-stop_doorman
+alive "doorman alive after the clock step" "$work/clock.log"
+stop_doorman clock
 
 # memory per connection and threads after a burst
 lport=18300
 conf "inet:$lport@127.0.0.1" 600 "max_connections = 3000;" >"$work/limits.conf"
 start_doorman "$bin" "$work/limits.conf" "$work/limits.log" $lport
 mta limits "$work/limits.log" $lport
-alive_and_clean "doorman alive after the memory and thread checks" "$work/limits.log"
-stop_doorman
+alive "doorman alive after the memory and thread checks" "$work/limits.log"
+stop_doorman limits
 
 # milter.max_connections
 conf "inet:$lport@127.0.0.1" 600 "max_connections = 5;" >"$work/max.conf"
 start_doorman "$bin" "$work/max.conf" "$work/max.log" $lport
 mta maxconn "$work/max.log" $lport
-alive_and_clean "doorman alive after refusing over max_connections" "$work/max.log"
-stop_doorman
+alive "doorman alive after refusing over max_connections" "$work/max.log"
+stop_doorman maxconn
 
 # 64 file descriptors, and no privilege to raise the hard limit
 conf "inet:$lport@127.0.0.1" 600 >"$work/fd.conf"
 "$bin" -n -c "$work/fd.conf" || die "doorman -n rejected $work/fd.conf"
 setpriv --bounding-set -sys_resource -- /bin/bash -c 'ulimit -n 64 && exec "$0" -f -c "$1"' \
 	"$bin" "$work/fd.conf" 2>"$work/fd.log" &
-DOORMAN_PID=$!
+DOORMAN_PID=$! DOORMAN_LOGFILE=$work/fd.log
 wait_port 127.0.0.1 $lport 10 || { cat "$work/fd.log" >&2; die "doorman did not listen on $lport"; }
 if log_has "$work/fd.log" 'milter.max_connections 1024 needs 1280 file descriptors, the limit is 64'; then
 	ok "a descriptor limit below milter.max_connections is logged at start"
@@ -138,29 +137,27 @@ else
 	not_ok "a descriptor limit below milter.max_connections is logged at start"
 fi
 mta fdlimit "$work/fd.log" $lport
-alive_and_clean "doorman alive after running out of descriptors" "$work/fd.log"
-stop_doorman
+alive "doorman alive after running out of descriptors" "$work/fd.log"
+stop_doorman fdlimit
 
 # every policy holds its rejections until RCPT
 conf "inet:$port@127.0.0.1" 600 | sed -e '/^\tnodelay: {/,/^\t};/d' >"$work/late.conf"
 start_doorman "$bin" "$work/late.conf" "$work/late.log" $port
 mta late "$work/late.log"
-alive_and_clean "doorman alive after the held verdicts" "$work/late.log"
-stop_doorman
+alive "doorman alive after the held verdicts" "$work/late.log"
+stop_doorman late
 
 conf "inet:$port@127.0.0.1" 1 >"$work/idle.conf"
 start_doorman "$bin" "$work/idle.conf" "$work/idle.log" $port
 mta idle "$work/idle.log"
-alive_and_clean "doorman alive after closing an idle connection" "$work/idle.log"
-stop_doorman
+alive "doorman alive after closing an idle connection" "$work/idle.log"
+stop_doorman idle
 
 # unix sockets
 sock=$work/doorman.sock
 conf "unix:$sock" 600 >"$work/unix.conf"
 /usr/bin/python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$sock"
-"$bin" -f -c "$work/unix.conf" 2>"$work/unix.log" &
-DOORMAN_PID=$!
-for _ in $(seq 1 50); do grep -q listening "$work/unix.log" && break; sleep 0.1; done
+start_doorman "$bin" "$work/unix.conf" "$work/unix.log" "$sock"
 if /usr/bin/python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(2); s.connect(sys.argv[1])" "$sock" 2>/dev/null; then
 	ok "a stale unix socket is replaced"
 else
@@ -172,7 +169,7 @@ if [ "$rc" = 1 ] && grep -q "another process listens on it" <<<"$out"; then
 else
 	not_ok "a unix socket in use is refused: $out"
 fi
-stop_doorman
+stop_doorman unix
 if [ ! -e "$sock" ]; then ok "the unix socket is removed at stop"; else not_ok "the unix socket is removed at stop"; fi
 echo "not a socket" >"$sock"
 out=$("$bin" -f -c "$work/unix.conf" 2>&1) && rc=0 || rc=$?

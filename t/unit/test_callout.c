@@ -1,6 +1,6 @@
 /*
  * test_callout.c - SMTP/LMTP probes against t/lib/smtpfake.c on loopback
- * (port 17301; nothing listens on 17302): answers mapped, pooled
+ * (port 18701; nothing listens on 18702): answers mapped, pooled
  * connections, the cache and its TTLs, a backend down, a timeout, the
  * concurrency limit
  */
@@ -20,9 +20,9 @@
 
 #include "callout.h"
 
-#define UP "smtp:127.0.0.1:17301"
-#define UP_LMTP "lmtp:127.0.0.1:17301"
-#define DOWN "smtp:127.0.0.1:17302"
+#define UP "smtp:127.0.0.1:18701"
+#define UP_LMTP "lmtp:127.0.0.1:18701"
+#define DOWN "smtp:127.0.0.1:18702"
 
 static pid_t server;
 static char dir[] = "/tmp/doorman-callout.XXXXXX";
@@ -58,7 +58,7 @@ start_server(void **state)
 	fputs("alice@example.org\nbob@example.org\n", fp);
 	fclose(fp);
 	if ((server = fork()) == 0) {
-		execl(SMTPFAKE, "smtpfake", "17301", users, logpath, (char *)NULL);
+		execl(SMTPFAKE, "smtpfake", "18701", users, logpath, (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 100 && count("") == 0; i++) {
@@ -219,9 +219,15 @@ probe__concurrency_limit__waits_then_tempfails(void **state)
 	bool cached;
 	pthread_t tid;
 
+	int before = count("RCPT slow2@example.org");
+
 	(void)state;
 	pthread_create(&tid, NULL, slow_probe, &slow);
-	usleep(300000);
+	/* the one connection is busy once the server has the slow RCPT (it
+	 * answers 3 s later: the 300 ms probe below has 2.7 s of margin) */
+	for (int i = 0; i < 500 && count("RCPT slow2@example.org") == before; i++)
+		usleep(10000);
+	assert_int_equal(count("RCPT slow2@example.org"), before + 1);
 	assert_int_equal(probe(UP, "alice@example.org", &o, why, &cached), CALLOUT_TEMPFAIL);
 	assert_string_equal(why, UP ": all 1 connections busy until the timeout");
 	pthread_join(tid, NULL);

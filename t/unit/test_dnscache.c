@@ -89,6 +89,7 @@ put__no_ttl_or_tempfail__not_kept(void **state)
 static void
 put__full__oldest_dropped(void **state)
 {
+	/* 32 entries in 16 shards: each shard keeps the 2 it got last */
 	struct dnscache *c = dnscache_new(32);
 	struct dns_answer a = found("192.0.2.1", 300), got;
 	char name[64];
@@ -109,7 +110,67 @@ put__full__oldest_dropped(void **state)
 			answer_free(&got);
 		}
 	}
-	assert_true(hits > 0 && hits <= 32);
+	/* full to the bound, not beyond it, and nothing dropped early (1000
+	 * names fill every shard many times over) */
+	assert_int_equal(hits, 32);
+	/* the first ones are long gone; the last two of all are the newest of
+	 * their shards (or of one shard), so both are kept */
+	for (int i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "n%d.example", i);
+		assert_false(dnscache_get(c, name, DNS_TYPE_A, &got));
+	}
+	assert_true(dnscache_get(c, "n999.example", DNS_TYPE_A, &got));
+	answer_free(&got);
+	assert_true(dnscache_get(c, "n998.example", DNS_TYPE_A, &got));
+	answer_free(&got);
+	dnscache_free(c);
+}
+
+/* same_shard(x, y): in a cache of one place per shard, y pushes x out */
+static bool
+same_shard(const char *x, const char *y)
+{
+	struct dnscache *c = dnscache_new(16);
+	struct dns_answer a = found("192.0.2.1", 300), got;
+	bool gone;
+
+	dnscache_put(c, x, DNS_TYPE_A, &a);
+	dnscache_put(c, y, DNS_TYPE_A, &a);
+	gone = !dnscache_get(c, x, DNS_TYPE_A, &got);
+	if (!gone)
+		answer_free(&got);
+	dnscache_free(c);
+	return gone;
+}
+
+/* Oldest first, not newest or at random: three names of one shard (2
+ * places) put in turn, the first one read in between; the third drops the
+ * first and keeps the second. */
+static void
+put__full__drops_in_order(void **state)
+{
+	struct dnscache *c = dnscache_new(32);
+	struct dns_answer a = found("192.0.2.1", 300), got;
+	char mate[2][64];
+	int found_mates = 0;
+
+	(void)state;
+	for (int i = 0; i < 1000 && found_mates < 2; i++) {
+		snprintf(mate[found_mates], sizeof(mate[0]), "m%d.example", i);
+		if (same_shard("first.example", mate[found_mates]))
+			found_mates++;
+	}
+	assert_int_equal(found_mates, 2);
+	dnscache_put(c, "first.example", DNS_TYPE_A, &a);
+	dnscache_put(c, mate[0], DNS_TYPE_A, &a);
+	assert_true(dnscache_get(c, "first.example", DNS_TYPE_A, &got));
+	answer_free(&got);
+	dnscache_put(c, mate[1], DNS_TYPE_A, &a);
+	assert_false(dnscache_get(c, "first.example", DNS_TYPE_A, &got));
+	assert_true(dnscache_get(c, mate[0], DNS_TYPE_A, &got));
+	answer_free(&got);
+	assert_true(dnscache_get(c, mate[1], DNS_TYPE_A, &got));
+	answer_free(&got);
 	dnscache_free(c);
 }
 
@@ -120,6 +181,7 @@ main(void)
 		cmocka_unit_test(put_get__facts__copied),
 		cmocka_unit_test(put__no_ttl_or_tempfail__not_kept),
 		cmocka_unit_test(put__full__oldest_dropped),
+		cmocka_unit_test(put__full__drops_in_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
