@@ -25,7 +25,7 @@ work=$(mktemp -d /tmp/doorman-refusals.XXXXXX)
 conf=$work/doorman.conf
 log=$work/doorman.log
 cleanup() {
-	stop_doorman
+	kill_doorman
 	if [ "$T_FAILED" -gt 0 ]; then
 		echo "--- doorman log"
 		cat "$log"
@@ -155,7 +155,7 @@ printf 'u\n' >"$work/users"
 
 # the good policy serves: example.org is local, relaying is refused
 serves_old() { # QID
-	(cd "$here/../miltertest" && DOORMAN_SOCKET="inet:$port@127.0.0.1" QID=$1 \
+	(cd "$here/../miltertest" && DOORMAN_SOCKET="inet:$port@127.0.0.1" DOORMAN_WORK=$work QID=$1 \
 		timeout 30 miltertest -s "$here/refusals.lua") >>"$work/mt.out" 2>&1
 }
 if serves_old START; then ok "the good policy serves"; else not_ok "the good policy serves"; fi
@@ -214,4 +214,5 @@ for row in "${rows[@]}"; do
 	fi
 done
 cp "$work/good.conf" "$conf"
+stop_doorman refusals
 finish

@@ -5,14 +5,16 @@ dofile("lib.lua")
 
 local work = os.getenv("DOORMAN_WORK")
 
--- the reply kind one recipient gets in a session of its own
+-- the reply one recipient gets in a session of its own, and the log
+-- offset before it (for check() to read the reply doorman logged)
 local function try(qid, addr, listener, to)
 	local c = session{ addr = addr, daemon_name = listener }
 	mail(c, "<s@sender.example>", OK, nil, qid)
+	local off = mark()
 	assert(mt.rcptto(c, to) == nil)
 	local r = mt.getreply(c)
 	mt.disconnect(c)
-	return r
+	return r, off
 end
 
 -- bounded wait for a shell condition (no readiness signal to poll)
@@ -24,21 +26,23 @@ local function wait_for(cond, what)
 	error("timed out waiting for " .. what)
 end
 
-check(try("R1", "203.0.113.5", "inbound", "<alice@example.org>"), NO, "R1 new")
+local r, off = try("R1", "203.0.113.5", "inbound", "<alice@example.org>")
+check(r, TEMP, "R1 new", off)
 
 -- Redis stopped: it removes its socket as it goes
 assert(os.execute("kill $(cat " .. work .. "/redis.pid)"))
 wait_for("! test -S " .. work .. "/redis.sock", "redis-server to stop")
 check(try("R2", "203.0.113.5", "inbound", "<bob@example.org>"), OK, "R2 store down, accept")
-check(try("R3", "203.0.113.5", "greystrict", "<bob@example.org>"), NO, "R3 store down, tempfail")
+r, off = try("R3", "203.0.113.5", "greystrict", "<bob@example.org>")
+check(r, TEMP, "R3 store down, tempfail", off)
 
 -- started again: within a second doorman connects by itself
 assert(os.execute(os.getenv("DOORMAN_REDIS_START")))
 wait_for("test -S " .. work .. "/redis.sock", "redis-server to listen")
-local got
+local got, goff
 for i = 1, 40 do
-	got = try("R4", "203.0.113.5", "inbound", "<carol@example.org>")
-	if got == NO then break end
+	got, goff = try("R4", "203.0.113.5", "inbound", "<carol@example.org>")
+	if got == SMFIR_REPLYCODE then break end
 	mt.sleep(0.1)
 end
-check(got, NO, "R4 store back, greylisted again")
+check(got, TEMP, "R4 store back, greylisted again", goff)

@@ -1,5 +1,5 @@
 -- greylist.lua - greylisting per recipient on LMDB (greylist.delay = 1 s):
--- first sight and early retry refused with 450, a retry after the delay
+-- first sight and early retry refused with 450 (TEMP: a 4xx), a retry after the delay
 -- accepted, exemptions, trusted and authenticated clients, dry run
 dofile("lib.lua")
 
@@ -7,16 +7,16 @@ dofile("lib.lua")
 -- by the relay check before greylisting stores anything
 local c = session{ addr = "203.0.113.5" }
 mail(c, "<prvs=1234567890=joe@sender.example>", OK, nil, "G1")
-rcpt(c, "<alice@example.org>", NO)
+rcpt(c, "<alice@example.org>", TEMP)
 rcpt(c, "<postmaster@example.org>", OK)
-rcpt(c, "<bob@example.org>", NO)
+rcpt(c, "<bob@example.org>", TEMP)
 rcpt(c, "<u@remote.example>", NO)
 mt.disconnect(c)
 
 -- at once, from another host of the /24 with a new BATV tag: too early
 c = session{ addr = "203.0.113.6" }
 mail(c, "<prvs=0987654321=joe@sender.example>", OK, nil, "G2")
-rcpt(c, "<alice@example.org>", NO)
+rcpt(c, "<alice@example.org>", TEMP)
 mt.disconnect(c)
 
 -- the delay over (a bounded wait, no readiness to poll): alice passes,
@@ -25,7 +25,7 @@ mt.sleep(2.2)
 c = session{ addr = "203.0.113.5" }
 mail(c, "<joe+news@sender.example>", OK, nil, "G3")
 rcpt(c, "<alice@example.org>", OK)
-rcpt(c, "<carol@example.org>", NO)
+rcpt(c, "<carol@example.org>", TEMP)
 mt.disconnect(c)
 
 -- exemptions: a client block, a client name, a sender domain
@@ -41,7 +41,7 @@ c = session{ addr = "203.0.114.7" }
 mail(c, "<news@lists.example>", OK, nil, "G6")
 rcpt(c, "<dave@example.org>", OK)
 mail(c, "<x@y.example>", OK, nil, "G7")
-rcpt(c, "<dave@example.org>", NO)
+rcpt(c, "<dave@example.org>", TEMP)
 mt.disconnect(c)
 
 -- trusted and authenticated clients are never greylisted
@@ -64,5 +64,5 @@ mt.disconnect(c)
 -- key="value" pairs (the quote escaped)
 c = session{ addr = "203.0.117.1" }
 mail(c, "<\"jo\\\"e\"@sender.example>", OK, nil, "G11")
-rcpt(c, "<gina@example.org>", NO)
+rcpt(c, "<gina@example.org>", TEMP)
 mt.disconnect(c)
