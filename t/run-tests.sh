@@ -4,8 +4,9 @@
 # Postfix and Sendmail suites, the man page check; then the fuzz targets of
 # t/fuzz in a third build (clang).  This is what CI runs.
 #
-# The last line says what ran and what failed across the builds:
-#   all: N passed, N failed (build: ...; build-asan: ...; build-fuzz: ...) failed: NAMES
+# The last two lines say what ran and what failed across the builds:
+#   === build: ...; build-asan: ...; build-fuzz: ...; failed: NAMES
+#   all: N passed, N failed
 # A build that fails to configure or compile counts as one failure and its
 # output is printed (not discarded); ctest's own output is printed as it
 # runs, with the output of each failed test; each fuzz target counts once.
@@ -35,12 +36,15 @@ for variant in build build-asan; do
 	fi
 	echo "=== $variant: ctest"
 	# tests that share ports are RUN_SERIAL; the others may run side by side
-	rc=0
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest --test-dir "$top/$variant" --output-on-failure --timeout 600 -j "$jobs" \
-		>"$logs/$variant.ctest" 2>&1 || rc=$?
-	cat "$logs/$variant.ctest"
+	# printed as it runs (tee) and kept for the summary; the status goes
+	# through a file, as sh has no pipefail
+	{
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+			ctest --test-dir "$top/$variant" --output-on-failure --timeout 600 -j "$jobs" 2>&1
+		echo $? >"$logs/$variant.rc"
+	} | tee "$logs/$variant.ctest"
+	rc=$(cat "$logs/$variant.rc" 2>/dev/null || echo 1)
 	# "N% tests passed, F tests failed out of T"
 	line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$logs/$variant.ctest" | tail -1 || true)
 	if [ -z "$line" ]; then
@@ -62,9 +66,11 @@ done
 # every fuzz target: its seeds (regressions included) replayed, then a
 # short run each (t/fuzz/README; about 3 minutes with the build)
 echo "=== build-fuzz: t/fuzz/run.sh"
-rc=0
-t/fuzz/run.sh >"$logs/build-fuzz.out" 2>&1 || rc=$?
-cat "$logs/build-fuzz.out"
+{
+	t/fuzz/run.sh 2>&1
+	echo $? >"$logs/build-fuzz.rc"
+} | tee "$logs/build-fuzz.out"
+rc=$(cat "$logs/build-fuzz.rc" 2>/dev/null || echo 1)
 fok=$(grep -c '^ok - ' "$logs/build-fuzz.out" || true)
 fnot=$(grep -c '^not ok - ' "$logs/build-fuzz.out" || true)
 for n in $(sed -nE 's/^not ok - ([^ :]+).*/\1/p' "$logs/build-fuzz.out"); do
@@ -77,5 +83,6 @@ fi
 passed=$((passed + fok))
 failed=$((failed + fnot))
 summary="$summary; build-fuzz: $fok passed, $fnot failed"
-echo "all: $passed passed, $failed failed ($summary)${names:+ failed:$names}"
+echo "=== $summary${names:+; failed:$names}"
+echo "all: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
