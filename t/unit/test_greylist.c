@@ -24,6 +24,7 @@
 #include "config.h"
 #include "session.h"
 #include "store.h"
+#include "rcpt_reply.h"
 
 static char dir[] = "/tmp/doorman-grey.XXXXXX";
 
@@ -105,20 +106,6 @@ start(struct config *cfg, const char *listener, const char *addr, const char *ho
 	session_mail(c, from, auth, &v);
 	assert_int_equal(v.action, ACTION_CONTINUE);
 	return c;
-}
-
-/* the reply line a recipient gets, "250" when accepted */
-static const char *
-rcpt(struct conn *c, const char *to)
-{
-	static char line[REPLY_LINE_MAX + 1];
-	struct verdict v;
-
-	session_rcpt(c, to, &v);
-	if (v.action == ACTION_CONTINUE)
-		return "250";
-	reply_format(&v.reply, line, sizeof(line));
-	return line;
 }
 
 static const char *

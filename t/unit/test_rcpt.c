@@ -19,6 +19,7 @@
 #include "callout.h"
 #include "config.h"
 #include "session.h"
+#include "rcpt_reply.h"
 
 static struct config *cfg;
 static pid_t server;
@@ -63,20 +64,6 @@ start(const char *from)
 	session_mail(c, from, NULL, &v);
 	assert_int_equal(v.action, ACTION_CONTINUE);
 	return c;
-}
-
-/* the reply line a recipient gets, "250" when accepted */
-static const char *
-rcpt(struct conn *c, const char *to)
-{
-	static char line[REPLY_LINE_MAX + 1];
-	struct verdict v;
-
-	session_rcpt(c, to, &v);
-	if (v.action == ACTION_CONTINUE)
-		return "250";
-	reply_format(&v.reply, line, sizeof(line));
-	return line;
 }
 
 static void
