@@ -9,6 +9,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: engines.t.sh BUILD_DIR}" && pwd)
 . "$here/../lib/common.sh"
+. "$here/mta.sh"
 port=18520
 work=$(mktemp -d /tmp/doorman-engines.XXXXXX)
 trap 'kill_doorman; rm -rf "$work"' EXIT
@@ -16,23 +17,13 @@ trap 'kill_doorman; rm -rf "$work"' EXIT
 sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$here/../miltertest|g" -e '/^\tnodelay: {/,/^\t};/d' \
 	"$here/../miltertest/conf/default.conf" >"$work/late.conf"
 DOORMAN_ENGINE=libmilter start_doorman "$build/milter/doorman" "$work/late.conf" "$work/late.log" $port
-# the port listens from the bind on; the log line names the engine serving
-for _ in $(seq 1 200); do grep -q 'listening on' "$work/late.log" && break; sleep 0.1; done
+# start_doorman waited for the 'listening on' line: it names the engine
 if grep -q 'listening on .*engine libmilter' "$work/late.log"; then
 	ok "doorman runs libmilter"
 else
 	not_ok "doorman runs libmilter"
 fi
-done=
-while IFS= read -r line; do
-	case $line in
-	"ok - "*) ok "libmilter: ${line#ok - }" ;;
-	"not ok - "*) not_ok "libmilter: ${line#not ok - }" ;;
-	"# all checks run") done=1 ;;
-	*) echo "$line" ;;
-	esac
-done < <(timeout 120 /usr/bin/python3 "$here/mta.py" $port "$work/late.log" late 2>&1 || true)
-[ -n "$done" ] || not_ok "mta.py late ran to its end"
+mta_checks "libmilter: " $port "$work/late.log" late
 if pid_alive "$DOORMAN_PID"; then
 	ok "doorman alive after the held verdicts"
 else

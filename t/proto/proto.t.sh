@@ -12,6 +12,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: proto.t.sh BUILD_DIR}" && pwd)
 . "$here/../lib/common.sh"
+. "$here/mta.sh"
 bin=$build/milter/doorman
 port=17355
 work=$(mktemp -d /tmp/doorman-proto.XXXXXX)
@@ -34,16 +35,7 @@ alive() { # NAME LOG: doorman still runs (stop_doorman then judges its exit and 
 	fi
 }
 mta() { # MODE LOG [PORT]: mta.py's checks, counted here
-	local line done=
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) ok "${line#ok - }" ;;
-		"not ok - "*) not_ok "${line#not ok - }" ;;
-		"# all checks run") done=1 ;;
-		*) echo "$line" ;;
-		esac
-	done < <(timeout 300 /usr/bin/python3 "$here/mta.py" "${3:-$port}" "$2" "$1" "${DOORMAN_PID:-0}" 2>&1 || true)
-	[ -n "$done" ] || not_ok "mta.py $1 ran to its end"
+	mta_checks "" "${3:-$port}" "$2" "$1"
 }
 
 stop_timed() { # NAME LOG: stop and judge; gone within a second, logged, no stray errors
