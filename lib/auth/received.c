@@ -139,7 +139,8 @@ tcp_info(const char *s, size_t n, struct received_from *out)
 			have = true;
 		else if (wn > 5 && strncasecmp(w, "helo=", 5) == 0)
 			copy_name(out->helo, sizeof(out->helo), w + 5, wn - 5);
-		else if (first && memchr(w, '=', wn) == NULL && !(wn == 7 && strncasecmp(w, "unknown", 7) == 0))
+		else if (first && memchr(w, '=', wn) == NULL &&
+		         !(wn == 7 && strncasecmp(w, "unknown", 7) == 0))
 			copy_name(out->name, sizeof(out->name), w, wn);
 		first = false;
 	}

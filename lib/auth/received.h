@@ -44,10 +44,10 @@
 #include "cidr.h"
 
 struct received_from {
-	char helo[256];      /* the from-domain: the name the client gave */
-	char name[256];      /* the name in TCP-info (the MTA's rDNS), "" if none or "unknown" */
-	struct ipaddr addr;  /* the connection's address */
-	char by[256];        /* the by-domain: the host that wrote the field */
+	char helo[256];     /* the from-domain: the name the client gave */
+	char name[256];     /* the name in TCP-info (the MTA's rDNS), "" if none or "unknown" */
+	struct ipaddr addr; /* the connection's address */
+	char by[256];       /* the by-domain: the host that wrote the field */
 };
 
 int received_parse(const char *value, size_t len, struct received_from *out);
