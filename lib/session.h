@@ -22,6 +22,7 @@
 #define DOORMAN_SESSION_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "addr.h"
 #include "auth.h"
@@ -182,5 +183,11 @@ size_t session_log_quoted(char *buf, size_t used, size_t len, const char *key, c
 void session_log(const struct conn *c, enum stage st, const struct verdict *v, const char *rcpt);
 
 const char *stage_name(enum stage st);
+
+/* session_accepted - count an accept that rule took at st (metrics.h); logged or not */
+void session_accepted(const struct conn *c, enum stage st, const char *rule);
+/* session_stage_begin/end - a stage's checks: its time and a busy worker (metrics.h) */
+int64_t session_stage_begin(void);
+void session_stage_end(enum stage st, int64_t begin);
 
 #endif

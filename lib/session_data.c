@@ -165,8 +165,8 @@ dmarc_decide(struct conn *c, struct verdict *v, struct eom_edits *e)
 	}
 }
 
-void
-session_eom(struct conn *c, struct verdict *v, struct eom_edits *e)
+static void
+eom_stage(struct conn *c, struct verdict *v, struct eom_edits *e)
 {
 	struct msg *m = &c->msg;
 	struct auth_msg *a = &m->au;
@@ -204,6 +204,16 @@ session_eom(struct conn *c, struct verdict *v, struct eom_edits *e)
 		e->authres = authres_build(c, a, c->cfg->authserv_id);
 	if (p->spf_received && a->spf_mailfrom.received[0] != '\0')
 		e->received_spf = xstrdup(a->spf_mailfrom.received);
+	session_accepted(c, STAGE_EOM, "message");
+}
+
+void
+session_eom(struct conn *c, struct verdict *v, struct eom_edits *e)
+{
+	int64_t t0 = session_stage_begin();
+
+	eom_stage(c, v, e);
+	session_stage_end(STAGE_EOM, t0);
 }
 
 void

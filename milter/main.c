@@ -45,6 +45,8 @@
 #include "engine.h"
 #include "errs.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "milter.h"
 #include "schema.h"
 #include "version.h"
@@ -109,9 +111,9 @@ warn_restart_only(const struct config *c)
 	    !strlist_equal(&c->resolver_unblock, &first->resolver_unblock) ||
 	    !strlist_equal(&c->resolver_zones, &first->resolver_zones) ||
 	    strcmp(c->public_suffix_list, first->public_suffix_list) != 0 ||
-	    strcmp(c->engine, first->engine) != 0)
+	    strcmp(c->engine, first->engine) != 0 || strcmp(c->metrics_listen, first->metrics_listen) != 0)
 		log_msg(LOG_WARNING, "reload: milter.socket, milter.user, milter.pidfile, "
-				     "milter.engine, resolver.upstreams/unblock/zones and "
+				     "milter.engine, metrics.listen, resolver.upstreams/unblock/zones and "
 				     "dmarc.public_suffix_list take effect at the next start only");
 }
 
@@ -173,10 +175,12 @@ reload_thread(void *arg)
 		log_msg(LOG_INFO, "reload: reading %s", config_path);
 		if ((c = load_or_report(config_path)) == NULL) {
 			log_msg(LOG_ERR, "reload: %s not loaded, the running policy stays", config_path);
+			metrics_reloaded(false);
 			continue;
 		}
 		warn_restart_only(c);
 		config_current_set(c);
+		metrics_reloaded(true);
 		log_msg(LOG_INFO, "reload: %s loaded", config_path);
 	}
 	return NULL;
@@ -341,8 +345,14 @@ serve_setup(const struct engine *e, const struct config *cfg, bool foreground)
 
 	raise_fd_limit(cfg->max_connections); /* while still root */
 	umask(007); /* a unix socket: owner and group (the MTA's) only */
+	/* the metrics endpoint first: refused, it leaves no milter socket behind */
+	if (metrics_http_bind(cfg->metrics_listen, why, sizeof(why)) < 0) {
+		log_msg(LOG_ERR, "%s", why);
+		return -1;
+	}
 	if (e->listen(cfg->socket, &milter_filter, (int)cfg->timeout, why, sizeof(why)) < 0) {
 		log_msg(LOG_ERR, "%s", why);
+		metrics_http_stop();
 		return -1;
 	}
 	if (!foreground && daemonize() < 0) {
@@ -448,6 +458,16 @@ main(int argc, char **argv)
 		dns_free(dns);
 		return 1;
 	}
+	if (metrics_http_start(why, sizeof(why)) < 0) {
+		log_msg(LOG_ERR, "%s", why);
+		config_unref(first);
+		auth_shutdown();
+		dns_free(dns);
+		return 1;
+	}
+	if (*cfg->metrics_listen)
+		log_msg(LOG_INFO, "metrics served on %s", cfg->metrics_listen);
+	metrics_reloaded(true);
 	milter_set_dns(dns);
 	resolver = dns;
 	config_current_set(config_ref(cfg));
@@ -474,6 +494,7 @@ main(int argc, char **argv)
 		_exit(1);
 	}
 	log_dns_stats();
+	metrics_http_stop();
 	if (*first->pidfile)
 		unlink(first->pidfile);
 	config_current_set(NULL);

@@ -94,6 +94,9 @@ struct dns_batch *dns_batch_new(struct dns *d, unsigned budget);
 /* dns_batch_add - start a query now; its index.  Over budget, the answer is
  * TEMPFAIL "budget" at once. */
 int dns_batch_add(struct dns_batch *b, const char *name, int type);
+/* dns_batch_add_zone - the same, counted in the metrics under a list's
+ * zone (metrics.h); dns_batch_add counts under "other". */
+int dns_batch_add_zone(struct dns_batch *b, const char *name, int type, const char *zone);
 /* dns_batch_wait - until every query has an answer or timeout_ms passed;
  * then every unanswered query is TEMPFAIL "timeout". */
 void dns_batch_wait(struct dns_batch *b, int timeout_ms);

@@ -160,6 +160,8 @@ struct config {
 	char *log_facility;
 	bool log_accepts;
 
+	char *metrics_listen; /* empty: no metrics endpoint (milter/metrics_http.c) */
+
 	struct strlist me_hostnames;
 	struct cidrlist me_addresses;
 	struct cidrlist trusted;

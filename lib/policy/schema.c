@@ -21,6 +21,7 @@
 #include "callout.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "reply.h"
 #include "store.h"
 
@@ -58,6 +59,16 @@ check_socket(const void *field, char *why, size_t whylen)
 	snprintf(why, whylen,
 		 "\"%s\" is not a milter socket (unix:/path, inet:port@address, inet6:port@address)", s);
 	return -1;
+}
+
+/* metrics.listen: empty, unix:/path or a numeric address:port */
+static int
+check_metrics_listen(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+	struct metrics_addr a;
+
+	return *s == '\0' ? 0 : metrics_listen_parse(s, &a, why, whylen);
 }
 
 static int
@@ -568,6 +579,8 @@ const struct setting schema[] = {
 	  "syslog facility (mail, daemon, user, local0..local7); -f logs to stderr instead" },
 	{ "log.accepts", G(log_accepts), ST_BOOL, "true", NULL,
 	  "also log a line for each accepted recipient, not only for rejections" },
+	{ "metrics.listen", G(metrics_listen), ST_STRING, "", check_metrics_listen,
+	  "Prometheus metrics endpoint: address:port or unix:/path; empty: none (at start only)" },
 
 	/* global: who we are, whom we trust, what we receive mail for */
 	{ "me.hostnames", G(me_hostnames), ST_STRLIST, "", NULL,

@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "xalloc.h"
 
 struct store {
@@ -308,12 +309,14 @@ store_stats_get(struct store_stats *out)
 	out->reconnects = __atomic_load_n(&n_reconnects, __ATOMIC_RELAXED);
 }
 
+/* an operation's result, counted for the process and per backend and op (metrics.h) */
 static int
-counted(int rc)
+counted(const struct store *s, const char *op, int rc)
 {
 	__atomic_add_fetch(&n_ops, 1, __ATOMIC_RELAXED);
 	if (rc == STORE_TEMPFAIL)
 		__atomic_add_fetch(&n_failures, 1, __ATOMIC_RELAXED);
+	metrics_store(s->ops->name, op, rc == STORE_TEMPFAIL);
 	return rc;
 }
 
@@ -347,16 +350,16 @@ store_get(struct store *s, const struct store_key *k, struct store_val *v)
 {
 	memset(v, 0, sizeof(*v));
 	if (k->bad)
-		return counted(STORE_TEMPFAIL);
-	return counted(s->ops->get(s->h, k, v, store_now()));
+		return counted(s, "get", STORE_TEMPFAIL);
+	return counted(s, "get", s->ops->get(s->h, k, v, store_now()));
 }
 
 int
 store_put(struct store *s, const struct store_key *k, const struct store_val *v, long ttl)
 {
 	if (k->bad || v->n > STORE_FIELDS)
-		return counted(STORE_TEMPFAIL);
-	return counted(s->ops->put(s->h, k, v, ttl, store_now()));
+		return counted(s, "put", STORE_TEMPFAIL);
+	return counted(s, "put", s->ops->put(s->h, k, v, ttl, store_now()));
 }
 
 int
@@ -364,16 +367,16 @@ store_incr(struct store *s, const struct store_key *k, long window, int64_t by, 
 {
 	*count = 0;
 	if (k->bad || window <= 0)
-		return counted(STORE_TEMPFAIL);
-	return counted(s->ops->incr(s->h, k, window, by, count, store_now()));
+		return counted(s, "incr", STORE_TEMPFAIL);
+	return counted(s, "incr", s->ops->incr(s->h, k, window, by, count, store_now()));
 }
 
 int
 store_del(struct store *s, const struct store_key *k)
 {
 	if (k->bad)
-		return counted(STORE_TEMPFAIL);
-	return counted(s->ops->del(s->h, k));
+		return counted(s, "del", STORE_TEMPFAIL);
+	return counted(s, "del", s->ops->del(s->h, k));
 }
 
 int
@@ -386,8 +389,8 @@ store_scan(struct store *s, const struct store_key *prefix,
 	/* the entries under the prefix's parts: "grey|" must not find "greynet|" */
 	key_append(&under, "", 0);
 	if (under.bad)
-		return counted(STORE_TEMPFAIL);
-	return counted(s->ops->scan(s->h, &under, fn, arg, store_now()));
+		return counted(s, "scan", STORE_TEMPFAIL);
+	return counted(s, "scan", s->ops->scan(s->h, &under, fn, arg, store_now()));
 }
 
 int
@@ -396,8 +399,8 @@ store_grey(struct store *s, const struct store_key *triplet, const struct store_
 {
 	memset(r, 0, sizeof(*r));
 	if (triplet->bad || net->bad)
-		return counted(STORE_TEMPFAIL);
-	return counted(s->ops->grey(s->h, triplet, net, p, r));
+		return counted(s, "grey", STORE_TEMPFAIL);
+	return counted(s, "grey", s->ops->grey(s->h, triplet, net, p, r));
 }
 
 /* ---- the process's stores ---- */
@@ -488,7 +491,9 @@ store_shared(const struct config *cfg)
 	}
 	s = e->s;
 	pthread_mutex_unlock(&shared_lock);
-	if (s == NULL)
+	if (s == NULL) {
 		__atomic_add_fetch(&n_failures, 1, __ATOMIC_RELAXED);
+		metrics_store(o.backend == STORE_REDIS ? "redis" : "lmdb", "open", true);
+	}
 	return s;
 }
