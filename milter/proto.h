@@ -88,11 +88,12 @@ int proto_listen(const char *spec, char *why, size_t whylen);
 /* proto_unix_path - the file of a unix socket SPEC, or NULL for inet */
 const char *proto_unix_path(const char *spec);
 /*
- * proto_unix_own - give the unix socket proto_listen() bound to UID:GID,
- * if the path is still that socket (the same inode; a link is never
- * followed).  0 (also when no unix socket was bound), or -1 with WHY set.
+ * proto_unix_own - give the unix socket proto_listen() bound to UID:GID
+ * (-1: unchanged) and MODE, if the path is still that socket (the same
+ * inode; a link is never followed).  0 (also when no unix socket was
+ * bound), or -1 with WHY set.
  */
-int proto_unix_own(uid_t uid, gid_t gid, char *why, size_t whylen);
+int proto_unix_own(uid_t uid, gid_t gid, mode_t mode, char *why, size_t whylen);
 /* proto_unix_adopt - remember PATH, a unix socket just bound (by this
  * file or by libmilter), as the one proto_unix_own() and
  * proto_unix_remove() act on; -1 with WHY set if it is not a socket. */

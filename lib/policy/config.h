@@ -152,6 +152,8 @@ struct config {
 
 	char *socket;
 	char *user;
+	char *socket_group; /* empty: milter.user's primary group (or the starting one) */
+	char *socket_mode;  /* octal, checked by the schema */
 	char *pidfile;
 	long timeout;
 	char *engine; /* "native" or "libmilter" (milter/engine.c) */

@@ -10,6 +10,7 @@
 #include "schema.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -549,6 +550,46 @@ check_grey_action(const void *field, char *why, size_t whylen)
 	return -1;
 }
 
+/* a group name of this system, or empty */
+static int
+check_group(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	if (*s == '\0')
+		return 0;
+	if (getgrnam_r(s, &gr, buf, sizeof(buf), &res) != 0 || res == NULL) {
+		snprintf(why, whylen, "no such group \"%s\"", s);
+		return -1;
+	}
+	return 0;
+}
+
+/* an octal file mode the socket's owner can use and other users cannot write */
+static int
+check_socket_mode(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+	char *end;
+	long m = strtol(s, &end, 8);
+
+	if (*s == '\0' || *end != '\0' || m < 0 || m > 0777 || strspn(s, "01234567") != strlen(s)) {
+		snprintf(why, whylen, "\"%s\" is not an octal mode such as 0660", s);
+		return -1;
+	}
+	if ((m & 0600) != 0600) {
+		snprintf(why, whylen, "%s: the owner must be able to read and write the socket", s);
+		return -1;
+	}
+	if (m & 0002) {
+		snprintf(why, whylen, "%s: every local user could talk to the milter; use socket_group", s);
+		return -1;
+	}
+	return 0;
+}
+
 /* a store that fails never holds mail with a 5xx, and never opens anything */
 static int
 check_store_failure(const void *field, char *why, size_t whylen)
@@ -567,8 +608,12 @@ const struct setting schema[] = {
 	  "socket the MTA connects to: unix:/path, inet:port@address or inet6:port@address" },
 	{ "milter.user", G(user), ST_STRING, "", check_user,
 	  "user to run as after binding the socket; empty keeps the starting user" },
-	{ "milter.pidfile", G(pidfile), ST_STRING, "/run/doorman.pid", check_absolute,
-	  "file the process id is written to, before dropping privileges; empty for none" },
+	{ "milter.socket_group", G(socket_group), ST_STRING, "", check_group,
+	  "group of a unix socket (the MTA's user joins it); empty: milter.user's primary group, or the starting user's" },
+	{ "milter.socket_mode", G(socket_mode), ST_STRING, "0660", check_socket_mode,
+	  "octal mode of a unix socket; never writable by other users" },
+	{ "milter.pidfile", G(pidfile), ST_STRING, "/run/doorman/doorman.pid", check_absolute,
+	  "file the process id is written to before dropping privileges, removed at stop; its directory is made for milter.user when missing; empty for none" },
 	{ "milter.timeout", G(timeout), ST_INT, "600", check_timeout,
 	  "seconds a connection may wait for the MTA's next command before doorman closes it" },
 	{ "milter.engine", G(engine), ST_STRING, "native", check_engine,
