@@ -6,6 +6,7 @@
  *	doorman -n [-c file]	check the policy file and exit
  *	doorman -D		print every setting with its type and default
  *	doorman -V		print the version
+ *	doorman -R [-o dir] [-c file]	send (or write) DMARC aggregate reports
  *
  * Start-up order matters for security: load and check the policy (an
  * invalid one is never run), bind the socket as the starting user,
@@ -48,13 +49,14 @@
 #include "metrics.h"
 #include "metrics_http.h"
 #include "milter.h"
+#include "report.h"
 #include "schema.h"
 #include "version.h"
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: doorman [-f] [-c file] | -n [-c file] | -D | -V\n");
+	fprintf(stderr, "usage: doorman [-f] [-c file] | -n [-c file] | -R [-o dir] [-c file] | -D | -V\n");
 	exit(2);
 }
 
@@ -471,7 +473,8 @@ serve_setup(const struct engine *e, const struct config *cfg, bool foreground)
 int
 main(int argc, char **argv)
 {
-	bool check_only = false, foreground = false;
+	bool check_only = false, foreground = false, report = false;
+	const char *outdir = NULL;
 	const struct engine *engine;
 	struct config *cfg;
 	struct dns *dns;
@@ -480,7 +483,7 @@ main(int argc, char **argv)
 	char why[256];
 	int ch, rc;
 
-	while ((ch = getopt(argc, argv, "c:fnDVh")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fnRo:DVh")) != -1) {
 		switch (ch) {
 		case 'c':
 			config_path = optarg;
@@ -490,6 +493,12 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			check_only = true;
+			break;
+		case 'R':
+			report = true;
+			break;
+		case 'o':
+			outdir = optarg;
 			break;
 		case 'D':
 			print_schema();
@@ -501,7 +510,7 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (outdir != NULL && !report) || (report && (check_only || foreground)))
 		usage();
 
 	if (check_only) {
@@ -513,6 +522,18 @@ main(int argc, char **argv)
 			return 1;
 		config_unref(cfg);
 		return 0;
+	}
+	if (report) {
+		struct errs errs = { 0 };
+		cfg = config_load(config_path, &errs);
+		errs_print(&errs, stderr);
+		errs_free(&errs);
+		if (cfg == NULL)
+			return 2;
+		log_open("doorman", true, LOG_MAIL);
+		rc = report_run(cfg, outdir);
+		config_unref(cfg);
+		return rc;
 	}
 
 	/* daemonize() changes to "/": reloads need the file's absolute name */

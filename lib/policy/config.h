@@ -178,6 +178,12 @@ struct config {
 
 	char *authserv_id;  /* after load: never empty (me.hostnames[0] or the host name) */
 	char *public_suffix_list;
+	/* DMARC aggregate reports (dmarc_history.h, milter/report.c) */
+	char *dmarc_history;         /* "": no rows written */
+	char *dmarc_report_org;      /* "": authserv_id */
+	char *dmarc_report_from;     /* "": postmaster@authserv_id */
+	char *dmarc_report_contact;  /* extra_contact_info; "": none */
+	char *dmarc_report_sendmail;
 
 	char *default_policy_name;
 	struct policy *policies;

@@ -274,6 +274,59 @@ check_readable(const void *field, char *why, size_t whylen)
 }
 
 static int
+check_history(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+
+	if (*s == '\0' || (*s == '/' && s[strlen(s) - 1] != '/'))
+		return 0;
+	snprintf(why, whylen, "\"%s\" must be an absolute file name", s);
+	return -1;
+}
+
+static int
+check_sendmail(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+
+	if (*s == '/')
+		return 0;
+	snprintf(why, whylen, "\"%s\" must be an absolute path", s);
+	return -1;
+}
+
+/* a line of the report's XML and of its mail header: printable ASCII */
+static int
+check_report_text(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < ' ' || (unsigned char)*p > '~') {
+			snprintf(why, whylen, "\"%s\" must be printable ASCII on one line", s);
+			return -1;
+		}
+	return 0;
+}
+
+static int
+check_report_from(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+	const char *at = strrchr(s, '@');
+
+	if (*s == '\0')
+		return 0;
+	if (check_report_text(field, why, whylen) < 0)
+		return -1;
+	if (at == NULL || at == s || at[1] == '\0' || strpbrk(s, " <>\"(),;:\\[]") != NULL) {
+		snprintf(why, whylen, "\"%s\" is not a plain address local@domain", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 check_max_signatures(const void *field, char *why, size_t whylen)
 {
 	long v = *(const long *)field;
@@ -654,6 +707,16 @@ const struct setting schema[] = {
 	{ "dmarc.public_suffix_list", G(public_suffix_list), ST_STRING,
 	  "/usr/share/publicsuffix/public_suffix_list.dat", check_readable,
 	  "public suffix list that gives organizational domains (read at start; a change needs a restart)" },
+	{ "dmarc.history", G(dmarc_history), ST_STRING, "", check_history,
+	  "file a row per DMARC-evaluated message is appended to, for doorman -R's aggregate reports; empty: none" },
+	{ "dmarc.report_org", G(dmarc_report_org), ST_STRING, "", check_report_text,
+	  "org_name of the aggregate reports; empty: auth.authserv_id" },
+	{ "dmarc.report_from", G(dmarc_report_from), ST_STRING, "", check_report_from,
+	  "sender (envelope and From:) of the aggregate reports; empty: postmaster@ auth.authserv_id" },
+	{ "dmarc.report_contact", G(dmarc_report_contact), ST_STRING, "", check_report_text,
+	  "extra_contact_info of the aggregate reports (a URL or a telephone number); empty: none" },
+	{ "dmarc.report_sendmail", G(dmarc_report_sendmail), ST_STRING, "/usr/sbin/sendmail",
+	  check_sendmail, "sendmail(1) program doorman -R hands the reports to" },
 	/* global: the state store (lib/store/store.h) */
 	{ "store.backend", G(store_backend), ST_STRING, "lmdb", check_store_backend,
 	  "where state lives: lmdb (a file on this host) or redis (shared by several MX hosts)" },
