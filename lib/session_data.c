@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "check.h"
 #include "log.h"
 #include "session.h"
 #include "xalloc.h"
@@ -191,6 +192,8 @@ session_eom(struct conn *c, struct verdict *v, struct eom_edits *e)
 		dmarc_evaluate(c, a, (int)arc4random_uniform(100));
 		dmarc_decide(c, v, e);
 	}
+	if (v->action == ACTION_CONTINUE)
+		ratelimit_eom(c, v); /* a message refused for another reason is not counted */
 	log_results(c, a);
 	if (session_settle(c, STAGE_EOM, v, NULL)) {
 		free(e->tag);
