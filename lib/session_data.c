@@ -26,6 +26,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "check.h"
 #include "dmarc_history.h"
 #include "log.h"
 #include "session.h"
@@ -273,6 +274,8 @@ eom_stage(struct conn *c, struct verdict *v, struct eom_edits *e)
 		if (*c->cfg->dmarc_history != '\0')
 			dmarc_history_add(c, v, e);
 	}
+	if (v->action == ACTION_CONTINUE)
+		ratelimit_eom(c, v); /* a message refused for another reason is not counted */
 	log_results(c, a);
 	if (session_settle(c, STAGE_EOM, v, NULL)) {
 		free(e->tag);

@@ -20,5 +20,6 @@ const struct check *const checks[] = {
 	&check_sender_dns,
 	&check_rhsbl,
 	&check_spf,
+	&check_ratelimit, /* the last RCPT check: a recipient another check refused is not counted */
 	NULL,
 };

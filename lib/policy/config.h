@@ -43,6 +43,24 @@ struct rcpt_domain {
 	const char *callout;   /* backend (points into rcpt_callouts), or NULL */
 };
 
+/* A rate limit (check_ratelimit.c): what it counts per, its limits (0: none)
+ * over a window of seconds, and what exceeding it does. */
+enum rate_key { RATE_CLIENT, RATE_NETWORK, RATE_USER, RATE_SENDER_DOMAIN };
+#define RATE_RULES_MAX 8
+struct rate_rule {
+	enum rate_key key;
+	long messages;
+	long recipients;
+	long window;
+	struct rule rule; /* tempfail or dryrun, and the reply */
+	int line;         /* where the rule is written, for the log */
+};
+struct ratelist {
+	struct rate_rule *v;
+	size_t n;
+};
+const char *rate_key_name(enum rate_key k);
+
 /* When you add a field here, add its setting to schema.c and document it in
  * man/doorman.conf.5 (t/man/check-man.sh checks the two agree). */
 struct policy {
@@ -144,6 +162,12 @@ struct policy {
 	char *greylist_exemptions_path;
 	struct rule greylist_store_failure;
 	struct exempt_list *greylist_exemptions; /* loaded from greylist_exemptions_path */
+
+	/* rate limits (check_ratelimit.c) */
+	struct ratelist ratelimit_rules;
+	long ratelimit_ipv4_prefix;
+	long ratelimit_ipv6_prefix;
+	struct rule ratelimit_store_failure;
 };
 
 struct config {

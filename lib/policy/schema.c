@@ -969,6 +969,20 @@ const struct setting schema[] = {
 	{ "greylist.store_failure_reply", P(greylist_store_failure.reply), ST_REPLY,
 	  "451 4.3.0 Temporary failure of the greylisting state, try again later", NULL,
 	  "reply for greylist.store_failure = tempfail" },
+
+	/* rate limits (check_ratelimit.c) */
+	{ "ratelimit.rules", P(ratelimit_rules), ST_RATELIST, "", NULL,
+	  "rate limits: a list of groups { key; messages; recipients; window; action; reply; }, counted in fixed windows" },
+	{ "ratelimit.ipv4_prefix", P(ratelimit_ipv4_prefix), ST_INT, "24", check_ipv4_prefix,
+	  "bits of an IPv4 client address that make its network, for key = \"network\"" },
+	{ "ratelimit.ipv6_prefix", P(ratelimit_ipv6_prefix), ST_INT, "64", check_ipv6_prefix,
+	  "bits of an IPv6 client address that make its network, for key = \"network\"" },
+	{ "ratelimit.store_failure", P(ratelimit_store_failure.action), ST_ACTION, "accept",
+	  check_store_failure,
+	  "what a store that cannot answer does to a rate limit decision: accept (logged, counted) or tempfail" },
+	{ "ratelimit.store_failure_reply", P(ratelimit_store_failure.reply), ST_REPLY,
+	  "451 4.3.0 Temporary failure of the rate limit state, try again later", NULL,
+	  "reply for ratelimit.store_failure = tempfail" },
 };
 
 const size_t schema_len = sizeof(schema) / sizeof(schema[0]);
@@ -980,7 +994,7 @@ setting_type_name(enum setting_type t)
 		[ST_BOOL] = "boolean",	      [ST_INT] = "integer",	[ST_STRING] = "string",
 		[ST_STRLIST] = "string list", [ST_ACTION] = "action",	[ST_REPLY] = "reply",
 		[ST_CIDRLIST] = "CIDR list",  [ST_DOMLIST] = "domain list",
-		[ST_ZONELIST] = "zone list",
+		[ST_ZONELIST] = "zone list",  [ST_RATELIST] = "list of rate limit groups",
 	};
 	return names[t];
 }

@@ -365,10 +365,24 @@ store_put(struct store *s, const struct store_key *k, const struct store_val *v,
 int
 store_incr(struct store *s, const struct store_key *k, long window, int64_t by, int64_t *count)
 {
-	*count = 0;
-	if (k->bad || window <= 0)
+	struct store_count c = {.key = k, .ttl = window, .by = by};
+	int rc = store_counts(s, &c, 1);
+
+	*count = c.count;
+	return rc;
+}
+
+int
+store_counts(struct store *s, struct store_count *c, size_t n)
+{
+	if (n == 0 || n > STORE_COUNTS_MAX)
 		return counted(s, "incr", STORE_TEMPFAIL);
-	return counted(s, "incr", s->ops->incr(s->h, k, window, by, count, store_now()));
+	for (size_t i = 0; i < n; i++) {
+		c[i].count = 0;
+		if (c[i].key->bad || c[i].ttl <= 0)
+			return counted(s, "incr", STORE_TEMPFAIL);
+	}
+	return counted(s, "incr", s->ops->counts(s->h, c, n, store_now()));
 }
 
 int

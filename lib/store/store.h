@@ -13,6 +13,7 @@
  *	struct store *s = store_open(&opts, why, sizeof(why));
  *	switch (store_get(s, &k, &val)) { STORE_FOUND, STORE_NOTFOUND, STORE_TEMPFAIL }
  *	store_put(s, &k, &val, ttl); store_incr(s, &k, window, by, &count);
+ *	store_counts(s, counts, n);
  *	store_del(s, &k); store_scan(s, &prefix, fn, arg);
  *	store_grey(s, &triplet, &net, &params, &result);
  *	store_close(s);
@@ -36,7 +37,10 @@
  *
  *	store_incr is an atomic counter over a fixed window: the first
  *	increment creates it with a time to live of window seconds, later
- *	ones add to it without extending that.  store_grey is greylisting's
+ *	ones add to it without extending that.  store_counts is the same over
+ *	several counters in one step (one write transaction in LMDB, one
+ *	EVALSHA in Redis): a rate limit decision is one round trip however
+ *	many limits it weighs.  store_grey is greylisting's
  *	decision in one atomic step (one write transaction in LMDB, one
  *	EVALSHA in Redis), see struct grey_params.
  *
@@ -94,6 +98,17 @@ struct store_key {
 	bool bad; /* a part did not fit: every operation on it fails */
 };
 
+/* One counter of store_counts: key, the time to live a new counter gets,
+ * what to add (0 reads it; a counter absent is created at 0), and its
+ * value after the step. */
+#define STORE_COUNTS_MAX 16
+struct store_count {
+	const struct store_key *key;
+	long ttl;
+	int64_t by;
+	int64_t count; /* out */
+};
+
 struct store_val {
 	int64_t f[STORE_FIELDS];
 	unsigned n;
@@ -144,8 +159,7 @@ struct store_ops {
 	int (*get)(void *h, const struct store_key *k, struct store_val *v, int64_t now);
 	int (*put)(void *h, const struct store_key *k, const struct store_val *v, long ttl,
 	           int64_t now);
-	int (*incr)(void *h, const struct store_key *k, long window, int64_t by, int64_t *count,
-	            int64_t now);
+	int (*counts)(void *h, struct store_count *c, size_t n, int64_t now);
 	int (*del)(void *h, const struct store_key *k);
 	int (*scan)(void *h, const struct store_key *prefix,
 	            int (*fn)(void *arg, const char *key, const struct store_val *v,
@@ -205,6 +219,9 @@ int store_get(struct store *s, const struct store_key *k, struct store_val *v);
 /* put, incr, del: 0, or STORE_TEMPFAIL */
 int store_put(struct store *s, const struct store_key *k, const struct store_val *v, long ttl);
 int store_incr(struct store *s, const struct store_key *k, long window, int64_t by, int64_t *count);
+/* store_counts - n (1..STORE_COUNTS_MAX) counters in one atomic step:
+ * 0 with each c[i].count set, or STORE_TEMPFAIL (none changed). */
+int store_counts(struct store *s, struct store_count *c, size_t n);
 int store_del(struct store *s, const struct store_key *k);
 /* store_scan - fn for each live entry under prefix (its key is the prefix's
  * parts and more: "grey" lists "grey|...", not "greynet|...") (fn

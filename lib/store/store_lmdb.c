@@ -273,30 +273,35 @@ lm_put(void *h, const struct store_key *k, const struct store_val *v, long ttl, 
 	return wend(l, txn, "put", rec_put(l, txn, k, v, ttl > 0 ? now + ttl : 0), now);
 }
 
+/* every counter in one write transaction: all change, or none */
 static int
-lm_incr(void *h, const struct store_key *k, long window, int64_t by, int64_t *count, int64_t now)
+lm_counts(void *h, struct store_count *c, size_t n, int64_t now)
 {
 	struct lm *l = h;
-	struct store_val v;
-	int64_t expires = 0;
 	MDB_txn *txn;
-	int rc;
+	int rc = 0;
 
 	if (wbegin(l, &txn) < 0)
 		return STORE_TEMPFAIL;
-	rc = rec_get(l, txn, k, now, &v, &expires);
-	if (rc == STORE_TEMPFAIL) {
-		mdb_txn_abort(txn);
-		return STORE_TEMPFAIL;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct store_val v;
+		int64_t expires = 0;
+		int got = rec_get(l, txn, c[i].key, now, &v, &expires);
+
+		if (got == STORE_TEMPFAIL) {
+			mdb_txn_abort(txn);
+			return STORE_TEMPFAIL;
+		}
+		if (got == STORE_NOTFOUND || v.n < 1) {
+			v = (struct store_val){.f = {c[i].by}, .n = 1};
+			expires = now + c[i].ttl;
+		} else {
+			v.f[0] += c[i].by;
+		}
+		c[i].count = v.f[0];
+		rc = rec_put(l, txn, c[i].key, &v, expires);
 	}
-	if (rc == STORE_NOTFOUND || v.n < 1) {
-		v = (struct store_val){.f = {by}, .n = 1};
-		expires = now + window;
-	} else {
-		v.f[0] += by;
-	}
-	*count = v.f[0];
-	return wend(l, txn, "incr", rec_put(l, txn, k, &v, expires), now);
+	return wend(l, txn, "incr", rc, now);
 }
 
 static int
@@ -403,7 +408,7 @@ const struct store_ops store_lmdb_ops = {
     .close = lm_close,
     .get = lm_get,
     .put = lm_put,
-    .incr = lm_incr,
+    .counts = lm_counts,
     .del = lm_del,
     .scan = lm_scan,
     .grey = lm_grey,

@@ -450,23 +450,76 @@ redis__ttl__expired_reads_not_found(void **state)
 	assert_int_equal(redis_be.ops->get(redis_be.h, &k, &w, 0), STORE_NOTFOUND);
 }
 
+/* one counter through the batch operation */
+static int
+incr1(const struct store_ops *ops, void *h, const struct store_key *k, long window, int64_t by,
+      int64_t *n, int64_t now)
+{
+	struct store_count c = {.key = k, .ttl = window, .by = by};
+	int rc = ops->counts(h, &c, 1, now);
+
+	*n = c.count;
+	return rc;
+}
+
 static void
 incr(const struct be *b)
 {
 	struct store_key k = key("rate", "incr", NULL);
 	int64_t n;
 
-	assert_int_equal(b->ops->incr(b->h, &k, 60, 1, &n, clock_of(b, 1000)), 0);
+	assert_int_equal(incr1(b->ops, b->h, &k, 60, 1, &n, clock_of(b, 1000)), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(b->ops->incr(b->h, &k, 60, 2, &n, clock_of(b, 1030)), 0);
+	assert_int_equal(incr1(b->ops, b->h, &k, 60, 2, &n, clock_of(b, 1030)), 0);
 	assert_int_equal(n, 3);
 	if (b->lmdb) {
 		/* the window is fixed at the first increment: at 1060 a new one starts */
-		assert_int_equal(b->ops->incr(b->h, &k, 60, 1, &n, 1059), 0);
+		assert_int_equal(incr1(b->ops, b->h, &k, 60, 1, &n, 1059), 0);
 		assert_int_equal(n, 4);
-		assert_int_equal(b->ops->incr(b->h, &k, 60, 1, &n, 1060), 0);
+		assert_int_equal(incr1(b->ops, b->h, &k, 60, 1, &n, 1060), 0);
 		assert_int_equal(n, 1);
 	}
+}
+
+/* several counters in one step: each its own count and time to live; an
+ * unreadable value among them changes none */
+static void
+counts(const struct be *b)
+{
+	struct store_key k1 = key("rate", "batch", "a"), k2 = key("rate", "batch", "b");
+	struct store_count c[2] = {{.key = &k1, .ttl = 60, .by = 1},
+	                           {.key = &k2, .ttl = 3600, .by = 0}};
+	struct store_val v;
+
+	assert_int_equal(b->ops->counts(b->h, c, 2, clock_of(b, 1000)), 0);
+	assert_int_equal(c[0].count, 1);
+	assert_int_equal(c[1].count, 0);
+	c[0].by = 2;
+	c[1].by = 5;
+	assert_int_equal(b->ops->counts(b->h, c, 2, clock_of(b, 1010)), 0);
+	assert_int_equal(c[0].count, 3);
+	assert_int_equal(c[1].count, 5);
+	if (b->lmdb) {
+		/* k1 lives 60 s from its creation, k2 an hour */
+		assert_int_equal(b->ops->counts(b->h, c, 2, 1060), 0);
+		assert_int_equal(c[0].count, 2);
+		assert_int_equal(c[1].count, 10);
+	}
+	assert_int_equal(b->ops->get(b->h, &k2, &v, clock_of(b, 1061)), STORE_FOUND);
+}
+
+static void
+lmdb__counts__batch_in_one_step(void **state)
+{
+	(void)state;
+	counts(&lmdb_be);
+}
+
+static void
+redis__counts__batch_in_one_step(void **state)
+{
+	(void)state;
+	counts(&redis_be);
 }
 
 static void
@@ -484,11 +537,11 @@ redis__incr__fixed_window(void **state)
 
 	(void)state;
 	incr(&redis_be);
-	assert_int_equal(redis_be.ops->incr(redis_be.h, &k, 1, 5, &n, 0), 0);
-	assert_int_equal(redis_be.ops->incr(redis_be.h, &k, 1, 5, &n, 0), 0);
+	assert_int_equal(incr1(redis_be.ops, redis_be.h, &k, 1, 5, &n, 0), 0);
+	assert_int_equal(incr1(redis_be.ops, redis_be.h, &k, 1, 5, &n, 0), 0);
 	assert_int_equal(n, 10);
 	usleep(1200000);
-	assert_int_equal(redis_be.ops->incr(redis_be.h, &k, 1, 5, &n, 0), 0);
+	assert_int_equal(incr1(redis_be.ops, redis_be.h, &k, 1, 5, &n, 0), 0);
 	assert_int_equal(n, 5);
 }
 
@@ -741,7 +794,7 @@ hammer(void *arg)
 	int64_t n;
 
 	for (int i = 0; i < 100; i++)
-		if (w->b->ops->incr(w->b->h, &k, 600, 1, &n, clock_of(w->b, 1000)) != 0)
+		if (incr1(w->b->ops, w->b->h, &k, 600, 1, &n, clock_of(w->b, 1000)) != 0)
 			w->fails++;
 	return NULL;
 }
@@ -823,11 +876,11 @@ redis__scripts_flushed__loaded_again(void **state)
 	int64_t n;
 
 	(void)state;
-	assert_int_equal(redis_be.ops->incr(redis_be.h, &k, 60, 1, &n, 0), 0);
+	assert_int_equal(incr1(redis_be.ops, redis_be.h, &k, 60, 1, &n, 0), 0);
 	redis_raw("SCRIPT FLUSH", NULL, NULL);
-	assert_int_equal(redis_be.ops->incr(redis_be.h, &k, 60, 1, &n, 0), 0);
+	assert_int_equal(incr1(redis_be.ops, redis_be.h, &k, 60, 1, &n, 0), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(redis_be.ops->incr(redis_be.h, &k, 60, 1, &n, 0), 0);
+	assert_int_equal(incr1(redis_be.ops, redis_be.h, &k, 60, 1, &n, 0), 0);
 	assert_int_equal(n, 3);
 }
 
@@ -1013,6 +1066,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(lmdb__put_get_del),
 	    cmocka_unit_test(lmdb__ttl__expired_reads_not_found),
 	    cmocka_unit_test(lmdb__incr__fixed_window),
+	    cmocka_unit_test(lmdb__counts__batch_in_one_step),
 	    cmocka_unit_test(lmdb__scan__prefix_live_entries),
 	    cmocka_unit_test(lmdb__grey__new_early_passed_allowed),
 	    cmocka_unit_test(lmdb__sweep__drops_expired_without_full_scan),
@@ -1022,6 +1076,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(redis__put_get_del),
 	    cmocka_unit_test(redis__ttl__expired_reads_not_found),
 	    cmocka_unit_test(redis__incr__fixed_window),
+	    cmocka_unit_test(redis__counts__batch_in_one_step),
 	    cmocka_unit_test(redis__scan__prefix_live_entries),
 	    cmocka_unit_test(redis__grey__new_early_passed_allowed),
 	    cmocka_unit_test(redis__incr__concurrent_pool_loses_nothing),
