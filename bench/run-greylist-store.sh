@@ -14,6 +14,8 @@
 # the Lua script ran are "[0 lua]" and not counted), less the connection's
 # setup (SCRIPT LOAD, SELECT, AUTH), divided by the decisions; a loop of
 # greylist_bench makes two (one through session_rcpt, one store_grey).
+# GREYBENCH_FIFO=1 (root): the timed loops, and redis-server, run under
+# SCHED_FIFO (greylist_bench.c), away from the machine's other work.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: run-greylist-store.sh BUILD_DIR [N] [DECISIONS]}" && pwd)
@@ -43,6 +45,8 @@ redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemoni
 	--pidfile "$work/redis.pid" --logfile "$work/redis.log" --dir "$work" ||
 	die "cannot start redis-server"
 wait_port 127.0.0.1 "$port" 10 || die "redis-server did not listen"
+[ "${GREYBENCH_FIFO:-0}" != 1 ] || chrt -f -p 10 "$(cat "$work/redis.pid")" ||
+	die "cannot give redis-server SCHED_FIFO"
 rc() { redis-cli -h 127.0.0.1 -p "$port" "$@"; }
 mem() { rc info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'; }
 m0=$(mem)
