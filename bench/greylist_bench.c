@@ -316,8 +316,8 @@ main(int argc, char **argv)
 			printf("lmdb: data.mdb %.1f MB for %ld entries: %.1f MB per 1M entries\n",
 			       st.st_size / 1e6, n, st.st_size / 1e6 * 1e6 / (double)n);
 	}
-	if (decisions > 0) {
-		/* a running doorman has its map's pages mapped in: a first read of
+	if (decisions > 0 && lmdb) {
+		/* (LMDB) a running doorman has its map's pages mapped in: a first read of
 		 * every entry, so the timing is not of the first page faults */
 		struct store_key all;
 		long seen = 0;
