@@ -57,6 +57,13 @@ enum relay_dest relay_resolve(const struct config *cfg, const struct addr *a, co
  * prvs= tags, SRS0/SRS1 rewriting: the original sender, +tags); "" for <> */
 void greylist_sender(const struct addr *a, char *out, size_t len);
 
+/* greylist_keys - the store keys of a triplet and of its client network:
+ * ip masked to bits, sender as greylist_sender gives it, rcpt in lower
+ * case (the one place that lays them out; bench/greylist_bench seeds with it) */
+struct store_key;
+void greylist_keys(const struct ipaddr *ip, int bits, const char *sender, const char *rcpt,
+                   struct store_key *triplet, struct store_key *net);
+
 /* greylisting's decisions since start, by kind (atomics) */
 enum greylist_count {
 	GREYLIST_NEW,

@@ -231,6 +231,8 @@ grey_step(const struct store_val *trip, bool have_trip, const struct store_val *
 		/* renew the network's entry so a steady sender stays allowed */
 		r->state = GREY_ALLOWED;
 		r->passes = passes;
+		if (net->n >= 2 && p->now - net->f[1] < p->lifetime / GREY_RENEW_DIV)
+			return; /* renewed lately: a read, no write */
 		out->write_net = true;
 		out->net = (struct store_val){.f = {passes, p->now}, .n = 2};
 		out->net_ttl = p->lifetime;
@@ -251,6 +253,13 @@ grey_step(const struct store_val *trip, bool have_trip, const struct store_val *
 		return;
 	}
 	r->state = GREY_PASSED;
+	if (trip->f[2] > 0 && p->now - trip->f[1] < p->lifetime / GREY_RENEW_DIV &&
+	    !(p->auto_allow > 0 && passes < p->auto_allow)) {
+		/* a passed triplet renewed lately, and no pass to count towards
+		 * auto_allow: nothing to write, the hot path stays a read */
+		r->passes = passes;
+		return;
+	}
 	r->passes = passes + 1;
 	out->write_triplet = true;
 	out->triplet = (struct store_val){.f = {trip->f[0], p->now, trip->f[2] + 1}, .n = 3};

@@ -91,6 +91,7 @@ enum store_result {
 	1 /* when you change the value layout, bump this and                                       \
 	   * keep reading the older ones (store.c, the Lua script) */
 #define STORE_RETRY_MS 1000
+#define GREY_RENEW_DIV 100 /* see grey_step */
 
 struct store_key {
 	char s[STORE_KEY_MAX + 1];
@@ -191,7 +192,11 @@ size_t store_val_encode(const struct store_val *v, char *buf, size_t len);
 int store_val_decode(const char *buf, size_t len, struct store_val *v);
 
 /* grey_step - greylisting's decision over the two records as read; fills
- * what to write back (want_* true) with its time to live.  The LMDB backend
+ * what to write back (want_* true) with its time to live.  A passed triplet
+ * (or an allowed network) last renewed less than lifetime/GREY_RENEW_DIV
+ * ago is not written again, unless its pass still counts towards
+ * auto_allow: the entry's expiry and "last seen" lag by at most that, and
+ * the hot path of known senders is a read.  The LMDB backend
  * runs it inside one write transaction; the Redis Lua script mirrors it
  * (store_redis.c: when you change this, change the script). */
 struct grey_step {

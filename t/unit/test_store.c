@@ -359,6 +359,26 @@ grey_step__table(void **state)
 	     0,
 	     false,
 	     true},
+	    {"network allowed, renewed lately: a read",
+	     false,
+	     {{0}, 0},
+	     true,
+	     {{5, 1500}, 2},
+	     2000,
+	     GREY_ALLOWED,
+	     0,
+	     false,
+	     false},
+	    {"known triplet renewed lately, passes still counted",
+	     true,
+	     {{1000, 5000, 3}, 3},
+	     true,
+	     {{3, 5000}, 2},
+	     5100,
+	     GREY_PASSED,
+	     0,
+	     true,
+	     true},
 	    {"network below",
 	     false,
 	     {{0}, 0},
@@ -642,6 +662,53 @@ grey(const struct be *b, const char *tag)
 	/* two passes: the network is allowed, even for the new recipient */
 	assert_int_equal(b->ops->grey(b->h, &t2, &net, &p, &r), 0);
 	assert_int_equal(r.state, GREY_ALLOWED);
+}
+
+/* a passed triplet is renewed at most once per lifetime/100 when no pass
+ * counts towards auto_allow: the reads between change nothing */
+static void
+grey_renew(const struct be *b, const char *tag)
+{
+	struct store_key t = key("grey", tag, "renew"), net = key("greynet", tag, "renew");
+	struct grey_params p = {
+	    .now = 1000, .delay = 300, .window = 3600, .lifetime = 86400, .auto_allow = 0};
+	struct grey_result r;
+	struct store_val v;
+
+	assert_int_equal(b->ops->grey(b->h, &t, &net, &p, &r), 0);
+	assert_int_equal(r.state, GREY_NEW);
+	p.now = 1300;
+	assert_int_equal(b->ops->grey(b->h, &t, &net, &p, &r), 0);
+	assert_int_equal(r.state, GREY_PASSED);
+	assert_int_equal(r.passes, 1);
+	p.now = 1300 + 86400 / 100 - 1; /* renewed lately: read only */
+	assert_int_equal(b->ops->grey(b->h, &t, &net, &p, &r), 0);
+	assert_int_equal(r.state, GREY_PASSED);
+	assert_int_equal(r.passes, 1);
+	assert_int_equal(b->ops->get(b->h, &t, &v, clock_of(b, p.now)), STORE_FOUND);
+	assert_int_equal(v.f[1], 1300);
+	assert_int_equal(v.f[2], 1);
+	p.now = 1300 + 86400 / 100; /* due: renewed, counted */
+	assert_int_equal(b->ops->grey(b->h, &t, &net, &p, &r), 0);
+	assert_int_equal(r.state, GREY_PASSED);
+	assert_int_equal(r.passes, 2);
+	assert_int_equal(b->ops->get(b->h, &t, &v, clock_of(b, p.now)), STORE_FOUND);
+	assert_int_equal(v.f[1], p.now);
+	assert_int_equal(v.f[2], 2);
+}
+
+static void
+lmdb__grey__passed_renewed_once_per_lifetime_100th(void **state)
+{
+	(void)state;
+	grey_renew(&lmdb_be, "lmdb");
+}
+
+static void
+redis__grey__passed_renewed_once_per_lifetime_100th(void **state)
+{
+	(void)state;
+	grey_renew(&redis_be, "redis");
 }
 
 static void
@@ -1069,6 +1136,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(lmdb__counts__batch_in_one_step),
 	    cmocka_unit_test(lmdb__scan__prefix_live_entries),
 	    cmocka_unit_test(lmdb__grey__new_early_passed_allowed),
+	    cmocka_unit_test(lmdb__grey__passed_renewed_once_per_lifetime_100th),
 	    cmocka_unit_test(lmdb__sweep__drops_expired_without_full_scan),
 	    cmocka_unit_test(lmdb__map_full__counted_failure_not_crash),
 	    cmocka_unit_test(lmdb__unsafe_directory__refused),
@@ -1079,6 +1147,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(redis__counts__batch_in_one_step),
 	    cmocka_unit_test(redis__scan__prefix_live_entries),
 	    cmocka_unit_test(redis__grey__new_early_passed_allowed),
+	    cmocka_unit_test(redis__grey__passed_renewed_once_per_lifetime_100th),
 	    cmocka_unit_test(redis__incr__concurrent_pool_loses_nothing),
 	    cmocka_unit_test(redis__tcp_and_unreadable_value),
 	    cmocka_unit_test(redis__wrong_password__tempfail),
