@@ -310,6 +310,7 @@ rcpt_stage(struct conn *c, const char *rcpt, struct verdict *v)
 	const char *why;
 
 	m->nrcpt++;
+	m->rcpt_rewritten = false;
 	m->rcpt_parsed = addr_parse(rcpt ? rcpt : "", &m->rcpt, &why) == 0;
 	if (m->rcpt_parsed)
 		addr_format(&m->rcpt, m->rcpt_text, sizeof(m->rcpt_text));

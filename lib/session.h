@@ -46,6 +46,7 @@ enum stage {
 struct kept_rcpt {
 	char *raw;
 	char *addr;
+	bool rewritten;              /* a BATV or SRS address, untagged (check_fwd.c) */
 };
 
 struct msg {
@@ -67,6 +68,8 @@ struct msg {
 	char rcpt_why[320];          /* recipients: the detail of this recipient's verdict, for the log */
 	struct kept_rcpt *kept;      /* recipients accepted, kept for alias rewriting (session_alias.c) */
 	size_t nkept;
+	bool rcpt_rewritten;         /* the recipient being checked was untagged (check_fwd.c) */
+	bool srs_needed;             /* an alias sent the message off-site (session_alias.c) */
 };
 
 /* iprev (RFC 8601 2.7.3): did the client's PTR name lead back to it? */
@@ -160,6 +163,15 @@ typedef int (*rcpt_edit_fn)(void *arg, const char *addr, bool add);
 void session_keep_rcpt(struct conn *c, const char *raw);
 void session_rewrite_rcpts(struct conn *c, rcpt_edit_fn edit, void *arg, struct verdict *v);
 void session_kept_free(struct msg *m);
+
+/*
+ * session_new_sender (session_fwd.c) - after session_rewrite_rcpts: the
+ * envelope sender to change to ("<...>") into out, and 1; 0 when it stays.
+ * SRS when an alias sent the message off-site (srs.enabled), else a BATV
+ * tag for an authenticated sender of batv.domains (batv.sign).  Logs the
+ * change.
+ */
+int session_new_sender(struct conn *c, char *out, size_t len);
 
 /* session_end_message - after EOM or abort: the transaction is over. */
 void session_end_message(struct conn *c);

@@ -24,6 +24,7 @@
 #define SMFIF_DELRCPT 0x08UL
 #define SMFIF_CHGHDRS 0x10UL
 #define SMFIF_QUARANTINE 0x20UL
+#define SMFIF_CHGFROM 0x40UL
 
 /* protocol options (the protocol's SMFIP_* values) */
 #define SMFIP_NOUNKNOWN 0x100UL
@@ -155,6 +156,8 @@ int pctx_addheader(struct pctx *, const char *name, const char *value);
 int pctx_insheader(struct pctx *, int index, const char *name, const char *value);
 int pctx_chgheader(struct pctx *, const char *name, int index, const char *value);
 int pctx_addrcpt(struct pctx *, const char *rcpt);
+/* pctx_chgfrom - the envelope sender becomes sender ("<addr>"), no ESMTP arguments */
+int pctx_chgfrom(struct pctx *, const char *sender);
 int pctx_delrcpt(struct pctx *, const char *rcpt);
 int pctx_quarantine(struct pctx *, const char *reason);
 

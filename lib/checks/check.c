@@ -14,6 +14,7 @@ const struct check *const checks[] = {
 	&check_fcrdns,
 	&check_helo,
 	&check_relay,
+	&check_fwd, /* BATV and SRS recipients untagged before they are validated */
 	&check_rcpt, /* recipient validation right after relay, as reject_unlisted_recipient */
 	&check_greylist, /* after relay and recipient validation: nothing stored for those refused */
 	&check_sender,

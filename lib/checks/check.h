@@ -41,6 +41,7 @@ extern const struct check check_sender_dns;
 extern const struct check check_spf;
 extern const struct check check_greylist;
 extern const struct check check_ratelimit;
+extern const struct check check_fwd;
 
 /* relay resolution, exported for the unit tests */
 enum relay_dest {

@@ -23,6 +23,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "schema.h"
 #include "xalloc.h"
 
@@ -612,6 +613,38 @@ load_greylist(struct loader *ld, config_setting_t *g, struct policy *p)
 		p->greylist_exemptions = exempt_load(path, ld->errs);
 }
 
+/* the key files of BATV and SRS, and the settings that need them */
+static void
+load_fwd(struct loader *ld, config_setting_t *g, struct policy *p)
+{
+	char full[4096];
+	const char *path;
+	bool batv = p->batv_sign || p->batv_domains.n > 0;
+
+	domlist_sort(&p->batv_domains);
+
+	if (*p->batv_keys_path &&
+	    (path = data_path(ld, g, "batv.keys", p->batv_keys_path, full, sizeof(full))))
+		p->batv_keys = keyfile_load(path, ld->errs);
+	else if (batv && *p->batv_keys_path == '\0')
+		errs_add(ld->errs, src_file(ld, g), p->line,
+			 "policy %s: batv.sign or batv.domains needs batv.keys (the file of keys)", p->name);
+	if (p->batv_sign && p->batv_domains.n == 0)
+		errs_add(ld->errs, src_file(ld, g), p->line,
+			 "policy %s: batv.sign needs batv.domains (the domains whose senders are signed)", p->name);
+	if (!p->srs_enabled)
+		return;
+	if (*p->srs_domain == '\0' || !domain_syntax_ok(p->srs_domain))
+		errs_add(ld->errs, src_file(ld, g), p->line,
+			 "policy %s: srs.enabled needs srs.domain (a domain name, the domain of our SRS addresses)",
+			 p->name);
+	if (*p->srs_secrets_path == '\0')
+		errs_add(ld->errs, src_file(ld, g), p->line,
+			 "policy %s: srs.enabled needs srs.secrets (the file of secrets)", p->name);
+	else if ((path = data_path(ld, g, "srs.secrets", p->srs_secrets_path, full, sizeof(full))))
+		p->srs_secrets = keyfile_load(path, ld->errs);
+}
+
 static void
 free_recipients(struct policy *p)
 {
@@ -657,6 +690,7 @@ load_policies(struct loader *ld, config_t *cf, struct config *c)
 		p->client_access = load_table(ld, g, "client.access", p->client_access_path, true);
 		load_recipients(ld, g, p);
 		load_greylist(ld, g, p);
+		load_fwd(ld, g, p);
 	}
 }
 
@@ -719,6 +753,8 @@ config_free(struct config *c)
 		access_free(p->client_access);
 		free_recipients(p);
 		exempt_free(p->greylist_exemptions);
+		keyfile_free(p->batv_keys);
+		keyfile_free(p->srs_secrets);
 		free(p->name);
 	}
 	free(c->policies);

@@ -25,6 +25,7 @@
 #include "domlist.h"
 #include "errs.h"
 #include "exempt.h"
+#include "keyfile.h"
 #include "pattern.h"
 #include "rcptlist.h"
 #include "reply.h"
@@ -168,6 +169,20 @@ struct policy {
 	long ratelimit_ipv4_prefix;
 	long ratelimit_ipv6_prefix;
 	struct rule ratelimit_store_failure;
+	/* BATV and SRS (session_fwd.c) */
+	bool batv_sign;
+	struct domlist batv_domains;
+	char *batv_keys_path;
+	long batv_max_age;
+	struct rule batv;
+	struct keyset *batv_keys;       /* loaded from batv_keys_path */
+	bool srs_enabled;
+	char *srs_domain;
+	char *srs_secrets_path;
+	long srs_max_age;
+	char *srs_separator;
+	struct rule srs;
+	struct keyset *srs_secrets;     /* loaded from srs_secrets_path */
 };
 
 struct config {

@@ -655,6 +655,44 @@ check_store_failure(const void *field, char *why, size_t whylen)
 	return -1;
 }
 
+/* ---- BATV and SRS (lib/session_fwd.c) ---- */
+
+static int
+check_batv_age(const void *field, char *why, size_t whylen)
+{
+	/* the tag's day wraps at 1000 (batv.h): far below it */
+	return in_range(field, 1, 365, "days", why, whylen);
+}
+
+static int
+check_srs_age(const void *field, char *why, size_t whylen)
+{
+	/* the timestamp wraps at 1024 days (srs.h) */
+	return in_range(field, 1, 365, "days", why, whylen);
+}
+
+static int
+check_srs_separator(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+
+	if (strlen(s) == 1 && strchr("=+-", s[0]) != NULL)
+		return 0;
+	snprintf(why, whylen, "\"%s\" is not an SRS separator: one of = + - (as postsrsd's -a)", s);
+	return -1;
+}
+
+static int
+check_fwd_action(const void *field, char *why, size_t whylen)
+{
+	enum action a = *(const enum action *)field;
+
+	if (a == ACTION_REJECT || a == ACTION_DRYRUN)
+		return 0;
+	snprintf(why, whylen, "a bad tag can only be rejected, or logged with dryrun while rolling out");
+	return -1;
+}
+
 const struct setting schema[] = {
 	/* global: the milter socket and the process */
 	{ "milter.socket", G(socket), ST_STRING, "inet:8891@127.0.0.1", check_socket,
@@ -983,6 +1021,33 @@ const struct setting schema[] = {
 	{ "ratelimit.store_failure_reply", P(ratelimit_store_failure.reply), ST_REPLY,
 	  "451 4.3.0 Temporary failure of the rate limit state, try again later", NULL,
 	  "reply for ratelimit.store_failure = tempfail" },
+	{ "batv.sign", P(batv_sign), ST_BOOL, "false", NULL,
+	  "sign the envelope sender of authenticated users in batv.domains with a BATV prvs= tag (change-sender at end of message)" },
+	{ "batv.domains", P(batv_domains), ST_DOMLIST, "", NULL,
+	  "domains whose senders are signed and whose bounces (null sender) must carry a valid tag" },
+	{ "batv.keys", P(batv_keys_path), ST_STRING, "", NULL,
+	  "file of BATV keys, one per line of at least 16 bytes: the first signs, all verify; relative to the policy file" },
+	{ "batv.max_age", P(batv_max_age), ST_INT, "7", check_batv_age,
+	  "days a tag stays valid after it was signed" },
+	{ "batv.action", P(batv.action), ST_ACTION, "reject", check_fwd_action,
+	  "action for a bounce to a batv.domains address without a valid tag (reject, or dryrun to log would=reject)" },
+	{ "batv.reply", P(batv.reply), ST_REPLY,
+	  "550 5.7.1 Bounce address tag is missing, invalid or expired: this is not a reply to our mail", NULL,
+	  "reply for batv.action" },
+	{ "srs.enabled", P(srs_enabled), ST_BOOL, "false", NULL,
+	  "rewrite the envelope sender of mail an alias sends to a domain that is not local (SRS0/SRS1, as postsrsd), and deliver bounces to those addresses to the original sender" },
+	{ "srs.domain", P(srs_domain), ST_STRING, "", NULL,
+	  "the domain of our SRS addresses; it must be a local domain so their bounces reach us" },
+	{ "srs.secrets", P(srs_secrets_path), ST_STRING, "", NULL,
+	  "file of SRS secrets, one per line of at least 16 bytes: the first signs, all verify; relative to the policy file" },
+	{ "srs.max_age", P(srs_max_age), ST_INT, "21", check_srs_age,
+	  "days an SRS address stays valid (postsrsd: 21)" },
+	{ "srs.separator", P(srs_separator), ST_STRING, "=", check_srs_separator,
+	  "the character after SRS0/SRS1: = + or - (postsrsd's -a)" },
+	{ "srs.action", P(srs.action), ST_ACTION, "reject", check_fwd_action,
+	  "action for a recipient at srs.domain that is an SRS address with a bad hash or an expired timestamp" },
+	{ "srs.reply", P(srs.reply), ST_REPLY,
+	  "550 5.7.1 Invalid or expired SRS address", NULL, "reply for srs.action" },
 };
 
 const size_t schema_len = sizeof(schema) / sizeof(schema[0]);
