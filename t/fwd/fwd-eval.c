@@ -1,6 +1,6 @@
 /*
  * fwd-eval.c - doorman's SRS and BATV code from the command line, for the
- * interoperability tests (t/fwd/srs-interop.t.sh) and the real-MTA suite
+ * real-MTA suite and its postsrsd interoperability checks (t/fwd/fwd-mta.t.sh)
  *
  *   fwd-eval KEYFILE srs-forward SENDER SRSDOMAIN SEP [NOW]
  *   fwd-eval KEYFILE srs-reverse LOCALPART [NOW] [MAXAGE]
