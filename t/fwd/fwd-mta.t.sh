@@ -7,7 +7,8 @@
 # an untagged address of batv.domains is refused at RCPT with 550 5.7.1,
 # a bounce to the tag the sink saw is delivered to the untagged mailbox,
 # a tag signed by the second (older) key of the file too, an expired or
-# forged tag is refused.
+# forged tag is refused; with batv.action = "dryrun" (a third listener)
+# the untagged bounce is accepted and logged would=reject.
 # SRS: a message to fwd@example.org, an alias of bob@dest.test, leaves
 # with an SRS0 sender of example.org.  A bounce to the SRS address is
 # delivered to the original sender; a forged hash, an expired timestamp
@@ -25,7 +26,7 @@
 # login from XCLIENT, which reaches the milter as {auth_authen} the same way.
 #
 # It runs in a network namespace of its own (unshare -n) whose loopback
-# also carries 192.0.2.25 and 203.0.113.7.  Ports 20300-20307 (Postfix),
+# also carries 192.0.2.25 and 203.0.113.7.  Ports 20300-20308 (Postfix),
 # 20310-20314 (Sendmail).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,14 +45,16 @@ sendmail) base=20310 ;;
 *) die "unknown MTA $MTA" ;;
 esac
 MILTER_PORT=$base SMTP_PORT=$((base + 1)) SUB_PORT=$((base + 2)) SINK_PORT=$((base + 3))
-DNS_PORT=$((base + 4)) DEST_PORT=$((base + 5)) AUTH_PORT=$((base + 5)) SRSD_PORT=$((base + 6)) SRSR_PORT=$((base + 7))
+DNS_PORT=$((base + 4)) AUTH_PORT=$((base + 5)) DEST_PORT=$((base + 6)) SRSD_PORT=$((base + 7))
+SRSR_PORT=$((base + 8))
 MX=192.0.2.25 ORIGIN=203.0.113.7
 
 deps_postfix # smtp-sink, swaks for both
 deps_nsd
 [ "$MTA" = sendmail ] && deps_sendmail
-if [ "$MTA" = postfix ] && ! command -v postsrsd >/dev/null; then
-	die "postsrsd missing: run t/install-deps.sh"
+if [ "$MTA" = postfix ] && ! dpkg -s postsrsd >/dev/null 2>&1; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postsrsd >/dev/null ||
+		die "cannot install postsrsd (t/install-deps.sh)"
 fi
 if [ -z "${DOORMAN_NETNS:-}" ]; then
 	exec unshare -n env DOORMAN_NETNS=1 "$0" "$@"
@@ -87,7 +90,7 @@ sink_start "$SINKDIR" $SINK_PORT
 start_doorman "$build/milter/doorman" "$W/doorman.conf" "$DOORMAN_LOG" $MILTER_PORT
 eval_="$build/t/fwd/fwd-eval"
 if [ "$MTA" = postfix ]; then
-	postfix_start "$W" $SMTP_PORT $SUB_PORT "inet:127.0.0.1:$MILTER_PORT" $SINK_PORT
+	postfix_start "$W" $SMTP_PORT $SUB_PORT "inet:127.0.0.1:$MILTER_PORT" $SINK_PORT "" $AUTH_PORT
 	# dest.test goes out from our MX's address to the "dest" listener,
 	# which names itself otherwise (Postfix would see a loop to itself)
 	# and hands what it accepts to the sink
@@ -148,6 +151,10 @@ expect_log "expired tag logged" 'rule=batv .*batv=expired'
 forged=$(echo "$signed" | sed 's/^\(prvs=0[0-9]\{3\}\)....../\1abcdef/')
 expect_rcpt "bounce to a forged tag" $SMTP_PORT 127.0.0.1 mx.remote.test '<>' "$forged" "$BOUNCE_REPLY"
 expect_log "forged tag logged" 'rule=batv .*batv=bad'
+# the third listener's policy has batv.action = "dryrun"
+expect_rcpt "dryrun: bounce to an untagged address accepted" $AUTH_PORT 127.0.0.1 mx.remote.test '<>' \
+	bob@example.org '250 '
+expect_log "dryrun: logged as would=reject" 'policy=rollout stage=rcpt action=dryrun would=reject rule=batv .*batv=untagged'
 expect_rcpt "a tag needs a null sender to be required" $SMTP_PORT 127.0.0.1 mx.remote.test \
 	someone@remote.test alice@example.org '250 '
 
