@@ -15,9 +15,9 @@
 # get 550 at RCPT.
 # Postfix only: Postfix hands the forwarded message from 192.0.2.25 (our
 # MX's address, the only one example.org's SPF names) to a second
-# listener that plays the destination MX, where doorman's "dest" policy
-# checks SPF: pass, while the original sender from the same address is
-# refused (SPF fail).  Interoperability with postsrsd 1.10 (Debian), run
+# listener that plays the destination MX with a second doorman
+# (t/fwd/dest.conf.in), whose SPF passes it, while the original sender
+# from the same address is refused (SPF fail).  Interoperability with postsrsd 1.10 (Debian), run
 # with the same secret: it writes the very SRS0 address doorman wrote;
 # its addresses bounced through the MTA are delivered by doorman,
 # doorman's are reversed by postsrsd, a forged one refused by both, and
@@ -26,7 +26,7 @@
 # login from XCLIENT, which reaches the milter as {auth_authen} the same way.
 #
 # It runs in a network namespace of its own (unshare -n) whose loopback
-# also carries 192.0.2.25 and 203.0.113.7.  Ports 20300-20308 (Postfix),
+# also carries 192.0.2.25 and 203.0.113.7.  Ports 20300-20309 (Postfix),
 # 20310-20314 (Sendmail).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,7 +46,7 @@ sendmail) base=20310 ;;
 esac
 MILTER_PORT=$base SMTP_PORT=$((base + 1)) SUB_PORT=$((base + 2)) SINK_PORT=$((base + 3))
 DNS_PORT=$((base + 4)) AUTH_PORT=$((base + 5)) DEST_PORT=$((base + 6)) SRSD_PORT=$((base + 7))
-SRSR_PORT=$((base + 8))
+SRSR_PORT=$((base + 8)) DEST_MILTER_PORT=$((base + 9))
 MX=192.0.2.25 ORIGIN=203.0.113.7
 
 deps_postfix # smtp-sink, swaks for both
@@ -71,10 +71,12 @@ cleanup() {
 	sendmail_stop
 	stop_bg "${SRSD_PID:-}"
 	kill_doorman
+	stop_bg "${DEST_PID:-}"
 	sink_stop
 	nsd_stop
 	if [ "$T_FAILED" -gt 0 ] || [ -n "${KEEP:-}" ]; then
 		echo "--- doorman log"; tail -40 "$W/doorman.log" 2>/dev/null
+		echo "--- the second doorman's log"; tail -20 "$W/dest.log" 2>/dev/null
 		echo "--- MTA log"; tail -40 "$W/postfix/maillog" "$W/sendmail/sendmail.out" 2>/dev/null
 		echo "(kept $W)"
 	else
@@ -90,6 +92,14 @@ sink_start "$SINKDIR" $SINK_PORT
 start_doorman "$build/milter/doorman" "$W/doorman.conf" "$DOORMAN_LOG" $MILTER_PORT
 eval_="$build/t/fwd/fwd-eval"
 if [ "$MTA" = postfix ]; then
+	# the second doorman, the destination's
+	sed -e "s|@DEST_MILTER_PORT@|$DEST_MILTER_PORT|g" -e "s|@DNS_PORT@|$DNS_PORT|g" \
+		"$here/dest.conf.in" >"$W/dest.conf"
+	set_engine "$W/dest.conf"
+	"$build/milter/doorman" -n -c "$W/dest.conf" || die "doorman -n rejected dest.conf"
+	"$build/milter/doorman" -f -c "$W/dest.conf" 2>"$W/dest.log" &
+	DEST_PID=$!
+	wait_port 127.0.0.1 $DEST_MILTER_PORT 20 || { cat "$W/dest.log" >&2; die "the second doorman did not listen"; }
 	postfix_start "$W" $SMTP_PORT $SUB_PORT "inet:127.0.0.1:$MILTER_PORT" $SINK_PORT "" $AUTH_PORT
 	# dest.test goes out from our MX's address to the "dest" listener,
 	# which names itself otherwise (Postfix would see a loop to itself)
@@ -98,7 +108,7 @@ if [ "$MTA" = postfix ]; then
 		"transport_maps = inline:{ dest.test=fwdout:[127.0.0.1]:$DEST_PORT }"
 	cat >>"$POSTFIX_DIR/etc/master.cf" <<MASTER
 fwdout unix - - n - - smtp -o smtp_bind_address=$MX
-127.0.0.1:$DEST_PORT inet n - n - - smtpd -o milter_macro_daemon_name=dest -o myhostname=mx.dest.test -o content_filter=smtp:[127.0.0.1]:$SINK_PORT
+127.0.0.1:$DEST_PORT inet n - n - - smtpd -o milter_macro_daemon_name=dest -o smtpd_milters=inet:127.0.0.1:$DEST_MILTER_PORT -o myhostname=mx.dest.test -o content_filter=smtp:[127.0.0.1]:$SINK_PORT
 MASTER
 	postfix -c "$POSTFIX_DIR/etc" reload >/dev/null 2>&1 || die "postfix reload failed"
 	wait_port 127.0.0.1 $DEST_PORT 15 || die "postfix not listening on $DEST_PORT"
@@ -173,13 +183,13 @@ if [ "$MTA" = postfix ]; then
 	f=$(grep -lsiF "X-Rcpt-Args: <bob@dest.test>" "$SINKDIR"/msg.* | tail -1)
 	# the header unfolded: one line per field
 	if tr -d '\r' <"$f" | awk '/^[ \t]/ { sub(/^[ \t]+/, " "); l = l $0; next } { print l; l = $0 } END { print l }' |
-		grep -F "Authentication-Results: mx.example.org;" | grep -qF " spf=pass smtp.mailfrom=$srs;"; then
+		grep -F "Authentication-Results: mx.dest.test;" | grep -qF " spf=pass smtp.mailfrom=$srs;"; then
 		ok "$MTA: the destination's SPF passed the SRS sender from $MX"
 	else
 		not_ok "$MTA: no spf=pass for $srs at the destination in $f"
 	fi
-	log_has "$DOORMAN_LOG" "policy=dest .*action=accept" && ok "$MTA: the destination accepted it" ||
-		not_ok "$MTA: no accept by the dest policy"
+	log_has "$W/dest.log" "policy=dest .*action=accept .*from=\"$(re "$srs")\"" &&
+		ok "$MTA: the second doorman accepted it" || not_ok "$MTA: no accept by the second doorman"
 	SERVER=127.0.0.1 expect_rcpt "the destination refuses the unrewritten sender from $MX" $DEST_PORT $MX \
 		mx.doorman.test sender@example.net bob@dest.test '550 5.7.23 '
 fi
@@ -239,6 +249,8 @@ if [ "$MTA" = postfix ]; then
 	stop_bg "$SRSD_PID"
 	SRSD_PID=
 	postfix_stop
+	judge_stop "$MTA: the second doorman" "$DEST_PID" "$W/dest.log"
+	DEST_PID=
 else
 	sendmail_stop
 fi
