@@ -3,12 +3,14 @@
 # through a real MTA with doorman
 #
 # BATV: an authenticated user's message leaves with a prvs= signed
-# envelope sender (seen at the sink); at the MX a bounce (null sender) to
-# an untagged address of batv.domains is refused at RCPT with 550 5.7.1,
-# a bounce to the tag the sink saw is delivered to the untagged mailbox,
-# a tag signed by the second (older) key of the file too, an expired or
-# forged tag is refused; with batv.action = "dryrun" (a third listener)
-# the untagged bounce is accepted and logged would=reject.
+# envelope sender (seen at the sink), the very tag an independent
+# implementation of the draft (python3's hmac, in this file) computes.
+# At the MX a bounce (null sender) to an untagged address of batv.domains
+# is refused at RCPT with 550 5.7.1; a bounce to the tag the sink saw is
+# delivered to the untagged mailbox, a tag of the second (older) key of
+# the file too (one by fwd-eval, one by python3); an expired or forged
+# tag is refused; with batv.action = "dryrun" (a third listener) the
+# untagged bounce is accepted and logged would=reject.
 # SRS: a message to fwd@example.org, an alias of bob@dest.test, leaves
 # with an SRS0 sender of example.org.  A bounce to the SRS address is
 # delivered to the original sender; a forged hash, an expired timestamp
@@ -142,6 +144,27 @@ expect_log "signing logged" "rule=batv .*sender rewritten to <prvs="
 [ "$("$eval_" "$here/batv.keys" batv-check "$signed")" = alice@example.org ] &&
 	ok "$MTA: the tag verifies with fwd-eval" || not_ok "$MTA: the tag $signed does not verify"
 
+# prvs PRVS_LOCAL_OR_ADDRESS KEYLINE [DAY] - draft-levine-smtp-batv-01's
+# prvs tag of ADDRESS, computed here by python3's hmac, independently of
+# doorman: prvs=KDDDSSSSSS=address, K the key number (0), DDD the day it
+# expires modulo 1000, SSSSSS the first 3 bytes of HMAC-SHA1(key, KDDD
+# address) in hex
+prvs() {
+	/usr/bin/python3 - "$@" <<'PY'
+import hashlib, hmac, sys, time
+addr, key = sys.argv[1], sys.argv[2].encode()
+day = sys.argv[3] if len(sys.argv) > 3 else "%03d" % ((int(time.time()) // 86400 + 7) % 1000)
+kddd = "0" + day
+mac = hmac.new(key, (kddd + addr.lower()).encode(), hashlib.sha1).hexdigest()[:6]
+print("prvs=%s%s=%s" % (kddd, mac, addr))
+PY
+}
+[ "$(prvs alice@example.org "$(head -1 "$here/batv.keys")" "${signed:6:3}")" = "$signed" ] &&
+	ok "$MTA: python3's hmac computes the same tag (the draft's format)" ||
+	not_ok "$MTA: python3 computes $(prvs alice@example.org "$(head -1 "$here/batv.keys")" "${signed:6:3}"), doorman signed $signed"
+[ "${signed:6:3}" = "$(printf '%03d' $((($(date +%s) / 86400 + 7) % 1000)))" ] &&
+	ok "$MTA: the tag expires in batv.max_age (7) days" || not_ok "$MTA: the tag's day ${signed:6:3} is not today + 7"
+
 # --- BATV at the MX: bounces
 expect_rcpt "bounce to an untagged address" $SMTP_PORT 127.0.0.1 mx.remote.test '<>' alice@example.org \
 	"$BOUNCE_REPLY"
@@ -153,6 +176,9 @@ expect_log "valid tag logged" "batv=valid rcpt=<$signed> delivered_to=<alice@exa
 old=$("$eval_" "$here/batv-old.keys" batv-sign dave@example.org)
 AS=dave@example.org expect_delivered "bounce to a tag of the second key" $SMTP_PORT 127.0.0.1 \
 	mx.remote.test '<>' "$old"
+py=$(prvs erin@example.org "$(sed -n 2p "$here/batv.keys")")
+AS=erin@example.org expect_delivered "bounce to a tag python3 made with the second key" $SMTP_PORT \
+	127.0.0.1 mx.remote.test '<>' "$py"
 today=$(($(date +%s) / 86400))
 expired=$("$eval_" "$here/batv.keys" batv-sign alice@example.org $((today - 8)) 7)
 expect_rcpt "bounce to an expired tag ($expired)" $SMTP_PORT 127.0.0.1 mx.remote.test '<>' "$expired" \
