@@ -13,8 +13,9 @@
 # untagged bounce is accepted and logged would=reject.
 # SRS: a message to fwd@example.org, an alias of bob@dest.test, leaves
 # with an SRS0 sender of example.org.  A bounce to the SRS address is
-# delivered to the original sender; a forged hash, an expired timestamp
-# get 550 at RCPT.
+# delivered to the original sender, one made with the second (older)
+# secret of the file too; a forged hash, an expired timestamp get 550 at
+# RCPT.
 # Postfix only: Postfix hands the forwarded message from 192.0.2.25 (our
 # MX's address, the only one example.org's SPF names) to a second
 # listener that plays the destination MX with a second doorman
@@ -227,6 +228,10 @@ h=${srs:5:4}
 bad=SRS0=$([ "$h" = AAAA ] && echo BBBB || echo AAAA)${srs:9}
 expect_rcpt "bounce to a forged SRS address" $SMTP_PORT 127.0.0.1 mx.remote.test '<>' "$bad" "$SRS_REPLY"
 expect_log "forged SRS logged" 'rule=srs .*srs=bad'
+# rotation: an address made with the second (older) secret of the file
+srsold=$("$eval_" "$here/srs-old.secrets" srs-forward erin@example.net example.org =)
+AS=erin@example.net expect_delivered "bounce to an SRS address of the second secret" $SMTP_PORT 127.0.0.1 \
+	mx.remote.test '<>' "$srsold"
 old=$("$eval_" "$here/srs.secrets" srs-forward sender@example.net example.org = $(($(date +%s) - 30 * 86400)))
 expect_rcpt "bounce to an expired SRS address" $SMTP_PORT 127.0.0.1 mx.remote.test '<>' "$old" "$SRS_REPLY"
 expect_log "expired SRS logged" 'rule=srs .*srs=expired'
@@ -261,6 +266,9 @@ if [ "$MTA" = postfix ]; then
 	r=$(srsd $SRSR_PORT "$bad")
 	[ "${r:0:3}" != 200 ] && ok "postsrsd refuses the forged $bad too ($r)" ||
 		not_ok "postsrsd reverses the forged $bad: $r"
+	r=$(srsd $SRSR_PORT "$srsold")
+	[ "$r" = "200 erin@example.net" ] && ok "postsrsd reverses doorman's $srsold (second secret)" ||
+		not_ok "postsrsd reverse of $srsold: '$r'"
 	# SRS1: the SRS0 address of another forwarder, forwarded again
 	s0="SRS0=abcd=TT=orig.test=u@other.test"
 	p1=$(srsd $SRSD_PORT "$s0")
