@@ -95,8 +95,8 @@ duration(int64_t secs, char *buf, size_t len)
 	if (secs < 0)
 		snprintf(buf, len, "0s");
 	else if (d > 0)
-		snprintf(buf, len, "%" PRId64 "d%02" PRId64 "h%02" PRId64 "m%02" PRId64 "s", d, h, m,
-		         sec);
+		snprintf(buf, len, "%" PRId64 "d%02" PRId64 "h%02" PRId64 "m%02" PRId64 "s", d, h,
+		         m, sec);
 	else if (h > 0)
 		snprintf(buf, len, "%" PRId64 "h%02" PRId64 "m%02" PRId64 "s", h, m, sec);
 	else if (m > 0)
@@ -144,8 +144,7 @@ print_entry(void *arg, const char *key, const struct store_val *v, int64_t expir
 		duration(now - v->f[0], age, sizeof(age));
 		printf("%s state=%s age=%s first=%s last=%s passes=%" PRId64 " expires=%s\n", key,
 		       v->f[2] > 0 ? "passed" : "waiting", age, a, b, v->f[2], e);
-	} else if (strncmp(key, "greynet|", 8) == 0 && v->n >= 3 &&
-	           v->f[2] == GREY_NET_PERMANENT) {
+	} else if (strncmp(key, "greynet|", 8) == 0 && v->n >= 3 && v->f[2] == GREY_NET_PERMANENT) {
 		iso(v->f[1], b, sizeof(b));
 		printf("%s state=allowed passes=%" PRId64 " since=%s expires=%s\n", key, v->f[0], b,
 		       e);
@@ -257,7 +256,8 @@ allow(struct store *s, const struct config *cfg, bool on, int argc, char **argv)
 		for (int j = 0; j < n; j++) {
 			struct store_val v;
 			int got = store_get(s, &keys[j], &v);
-			bool permanent = got == STORE_FOUND && v.n >= 3 && v.f[2] == GREY_NET_PERMANENT;
+			bool permanent =
+			    got == STORE_FOUND && v.n >= 3 && v.f[2] == GREY_NET_PERMANENT;
 
 			if (got == STORE_TEMPFAIL) {
 				fprintf(stderr, "doorman-state: %s: the store did not answer\n",
@@ -272,7 +272,8 @@ allow(struct store *s, const struct config *cfg, bool on, int argc, char **argv)
 				if (permanent) {
 					printf("%s already allowed\n", keys[j].s);
 				} else if (store_put(s, &keys[j], &w, 0) != 0) {
-					fprintf(stderr, "doorman-state: %s: the store did not answer\n",
+					fprintf(stderr,
+					        "doorman-state: %s: the store did not answer\n",
 					        keys[j].s);
 					rc = 1;
 				} else {
