@@ -2,7 +2,7 @@
 # package.t.sh BUILD_DIR - doorman installed as a postmaster installs it
 #
 # Builds the Debian package (cpack -G DEB in BUILD_DIR's configuration),
-# installs it with dpkg on a machine that has neither the doorman user nor
+# installs it with apt-get on a machine that has neither the doorman user nor
 # /etc/doorman, starts the INSTALLED binary with the INSTALLED policy
 # (in the foreground, as root: it drops to the doorman user; not through
 # systemd, which does not run here) and drives it with miltertest, checks
@@ -84,12 +84,17 @@ groupdel doorman >/dev/null 2>&1 || true
 getent passwd doorman >/dev/null && die "userdel -f doorman (in the overlay)"
 rm -rf /etc/doorman /var/lib/doorman /run/doorman
 dpkg -P doorman >/dev/null 2>&1 || true
+# man-db's trigger would rebuild the whole man index at each dpkg run (tens
+# of seconds); in the overlay, without its flag file, it does nothing
+rm -f /var/lib/man-db/auto-update
 
-if dpkg -i "$deb" >"$work/dpkg-i.out" 2>&1 </dev/null; then
-	ok "dpkg -i"
+# as README says (apt-get install ./FILE.deb); every dependency is there,
+# so nothing is downloaded
+if DEBIAN_FRONTEND=noninteractive apt-get install -y "$deb" >"$work/apt.out" 2>&1 </dev/null; then
+	ok "apt-get install ./$(basename "$deb")"
 else
-	cat "$work/dpkg-i.out"
-	die "dpkg -i"
+	cat "$work/apt.out"
+	die "apt-get install ./$(basename "$deb")"
 fi
 check "installed" sh -c "dpkg-query -W -f '\${Status}' doorman | grep -qx 'install ok installed'"
 dpkg -L doorman >"$work/files"
