@@ -3,10 +3,12 @@
 # Type=notify), with each engine: READY=1 only once the milter socket
 # accepts, RELOADING=1 then READY=1 around a SIGUSR1 reload, STOPPING=1 at
 # a stop.  NOTIFY_SOCKET is a datagram socket of the test's, as systemd
-# makes one; without it the same calls do nothing (every other suite runs
-# doorman so).  About a second; run in the normal and the ASan build.
+# makes one (notify-listen.py); without it the same calls do nothing
+# (every other suite runs doorman so).  About a second; run in the normal
+# and the ASan build.
 set -eu
 bin=$1/milter/doorman
+here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/doorman-notify.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 fails=0
@@ -21,27 +23,7 @@ domains: { local = [ "example.org" ]; };
 policies: { p: { }; };
 CONF
 	# each message, and whether the milter socket accepted when it came
-	python3 - "$work/notify" "$work/u.sock" >"$work/notify.out" 2>&1 <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(20)
-try:
-    while True:
-        m = s.recv(4096).decode().replace("\n", " ")
-        c = socket.socket(socket.AF_UNIX)
-        try:
-            c.connect(sys.argv[2])
-            up = "accepting"
-        except OSError:
-            up = "not-accepting"
-        c.close()
-        print(m + " " + up, flush=True)
-        if m.startswith("STOPPING=1"):
-            break
-except socket.timeout:
-    pass
-PY
+	"$here/notify-listen.py" "$work/notify" "$work/u.sock" >"$work/notify.out" 2>&1 &
 	npy=$!
 	for _ in $(seq 1 50); do [ -S "$work/notify" ] && break; sleep 0.1; done
 	NOTIFY_SOCKET=$work/notify "$bin" -f -c "$work/u.conf" 2>"$work/u.log" &

@@ -123,21 +123,7 @@ check "doorman -n on the installed policy" /usr/sbin/doorman -n -c /etc/doorman/
 # as systemd sets it: READY=1 once the socket listens (sent after the drop
 # to the doorman user, which may write the socket, as systemd's)
 chmod 0711 "$work"
-python3 - "$work/notify" >"$work/notify.out" 2>&1 <<'PY' &
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-os.chmod(sys.argv[1], 0o666)
-s.settimeout(20)
-try:
-    while True:
-        m = s.recv(4096).decode()
-        print(m.replace("\n", " "), flush=True)
-        if m.startswith("STOPPING=1"):
-            break
-except socket.timeout:
-    pass
-PY
+"$here/notify-listen.py" "$work/notify" >"$work/notify.out" 2>&1 &
 npy=$!
 for _ in $(seq 1 50); do [ -S "$work/notify" ] && break; sleep 0.1; done
 NOTIFY_SOCKET=$work/notify /usr/sbin/doorman -f -c /etc/doorman/doorman.conf 2>"$work/doorman.log" &
