@@ -115,7 +115,12 @@ else
 	cat "$work/verify.out"
 	not_ok "systemd-analyze verify doorman.service"
 fi
-check "unit: Type=notify" grep -qx "Type=notify" /usr/lib/systemd/system/doorman.service
+unit=/usr/lib/systemd/system/doorman.service
+for line in Type=notify User=doorman "ExecStart=/usr/sbin/doorman -f -c /etc/doorman/doorman.conf" \
+	RuntimeDirectory=doorman StateDirectory=doorman ProtectSystem=strict CapabilityBoundingSet= \
+	NoNewPrivileges=yes "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6" SystemCallFilter=@system-service; do
+	check "unit: $line" grep -qx "$line" "$unit"
+done
 
 check "doorman -n on the installed policy" /usr/sbin/doorman -n -c /etc/doorman/doorman.conf
 
