@@ -74,7 +74,8 @@ mkdir -p "$work/ovl"
 mount -t tmpfs tmpfs "$work/ovl"
 for d in usr etc var run; do
 	mkdir -p "$work/ovl/$d.up" "$work/ovl/$d.work"
-	mount -t overlay overlay -o "lowerdir=/$d,upperdir=$work/ovl/$d.up,workdir=$work/ovl/$d.work" "/$d"
+	mount -t overlay overlay -o "lowerdir=/$d,upperdir=$work/ovl/$d.up,workdir=$work/ovl/$d.work" "/$d" ||
+		die "an overlay on /$d (needs overlayfs)"
 done
 # a machine doorman never ran on (install-deps.sh made the user; the
 # other suites keep state in /var/lib/doorman)
@@ -133,6 +134,7 @@ npy=$!
 for _ in $(seq 1 50); do [ -S "$work/notify" ] && break; sleep 0.1; done
 NOTIFY_SOCKET=$work/notify /usr/sbin/doorman -f -c /etc/doorman/doorman.conf 2>"$work/doorman.log" &
 pid=$!
+trap 'kill "$pid" "$npy" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do grep -q "listening on" "$work/doorman.log" && break; sleep 0.1; done
 check "installed doorman started: listening on inet:8891@127.0.0.1" grep -q "listening on inet:8891@127.0.0.1" "$work/doorman.log"
 check "it runs as the doorman user" sh -c "ps -o user= -p $pid | grep -qx doorman"
