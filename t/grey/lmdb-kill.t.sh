@@ -28,13 +28,7 @@ CLIENT=
 cleanup() {
 	stop_bg "$CLIENT"
 	kill_doorman
-	if [ "$T_FAILED" -gt 0 ] || [ -n "${KEEP:-}" ]; then
-		echo "--- doorman log (before the kill)"; tail -20 "$W/before.log" 2>/dev/null
-		echo "--- doorman log (after)"; tail -20 "$W/after.log" 2>/dev/null
-		echo "(work directory kept: $W)"
-	else
-		rm -rf "$W"
-	fi
+	grey_workdir_end "$W" before.log after.log
 }
 trap cleanup EXIT
 

@@ -31,13 +31,7 @@ cleanup() {
 	sendmail_stop
 	kill_doorman
 	sink_stop
-	if [ "$T_FAILED" -gt 0 ] || [ -n "${KEEP:-}" ]; then
-		echo "--- doorman log"; tail -30 "$W/doorman.log" 2>/dev/null
-		echo "--- sendmail"; tail -30 "$W/sendmail/sendmail.out" 2>/dev/null
-		echo "(work directory kept: $W)"
-	else
-		rm -rf "$W"
-	fi
+	grey_workdir_end "$W" doorman.log sendmail/sendmail.out
 }
 trap cleanup EXIT
 
