@@ -6,6 +6,7 @@
  *	doorman -n [-c file]	check the policy file and exit
  *	doorman -D		print every setting with its type and default
  *	doorman -V		print the version
+ *	doorman -t [-c file] ...	trace one session without an MTA (tracecmd.c)
  *
  * Start-up order matters for security: load and check the policy (an
  * invalid one is never run), bind the socket as the starting user,
@@ -47,12 +48,15 @@
 #include "log.h"
 #include "milter.h"
 #include "schema.h"
+#include "tracecmd.h"
 #include "version.h"
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: doorman [-f] [-c file] | -n [-c file] | -D | -V\n");
+	fprintf(stderr, "usage: doorman [-f] [-c file] | -n [-c file] | -D | -V\n"
+			"       doorman -t [-c file] [-l listener | -p policy] -a address [-N name]\n"
+			"               [-H helo] [-u user] -s sender -r rcpt [-r rcpt ...] [-m file] [-j]\n");
 	exit(2);
 }
 
@@ -357,7 +361,8 @@ serve_setup(const struct engine *e, const struct config *cfg, bool foreground)
 int
 main(int argc, char **argv)
 {
-	bool check_only = false, foreground = false;
+	bool check_only = false, foreground = false, trace = false, trace_bad = false;
+	struct trace_opts topts = { 0 };
 	const struct engine *engine;
 	struct config *cfg;
 	struct dns *dns;
@@ -366,8 +371,24 @@ main(int argc, char **argv)
 	char why[256];
 	int ch, rc;
 
-	while ((ch = getopt(argc, argv, "c:fnDVh")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fnDVhta:N:H:l:p:u:s:r:m:j")) != -1) {
 		switch (ch) {
+		case 't':
+			trace = true;
+			break;
+		case 'a':
+		case 'N':
+		case 'H':
+		case 'l':
+		case 'p':
+		case 'u':
+		case 's':
+		case 'r':
+		case 'm':
+		case 'j':
+			if (trace_opt(&topts, ch, optarg) < 0)
+				trace_bad = true;
+			break;
 		case 'c':
 			config_path = optarg;
 			break;
@@ -387,7 +408,17 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (optind != argc)
+	if (trace) {
+		/* a usage error is exit status 3 here, as a script reading the
+		 * verdict from the status expects */
+		if (optind != argc || trace_bad || check_only || foreground) {
+			fprintf(stderr, "doorman -t: an option given twice, or one -t does not take\n");
+			return 3;
+		}
+		return trace_run(config_path, &topts);
+	}
+	if (optind != argc || trace_bad || topts.addr || topts.sender || topts.nrcpt || topts.name ||
+	    topts.helo || topts.listener || topts.policy || topts.auth || topts.msgfile || topts.json)
 		usage();
 
 	if (check_only) {

@@ -367,6 +367,9 @@ dns_batch_add(struct dns_batch *b, const char *name, int type)
 	struct dns_answer got;
 	int idx, err;
 
+	q->name = xstrdup(name); /* for the cache, and the question a trace shows */
+	q->type = type;
+
 	pthread_mutex_lock(&b->lock);
 	idx = b->n++;
 	b->q = xreallocarray(b->q, (size_t)b->n, sizeof(*b->q));
@@ -400,8 +403,6 @@ dns_batch_add(struct dns_batch *b, const char *name, int type)
 	pthread_mutex_unlock(&b->lock);
 
 	COUNT(b->d, queries);
-	q->name = xstrdup(name);
-	q->type = type;
 	err = ub_resolve_async(b->d->ctx, name, type, 1 /* IN */, q, on_answer, &q->async_id);
 	if (err != 0) {
 		pthread_mutex_lock(&b->lock);
@@ -465,6 +466,44 @@ const struct dns_answer *
 dns_batch_answer(const struct dns_batch *b, int i)
 {
 	return i >= 0 && i < b->n ? &b->a[i] : NULL;
+}
+
+int
+dns_batch_count(const struct dns_batch *b)
+{
+	return b->n;
+}
+
+const char *
+dns_batch_question(const struct dns_batch *b, int i, int *type)
+{
+	if (i < 0 || i >= b->n)
+		return NULL;
+	*type = b->q[i]->type;
+	return b->q[i]->name;
+}
+
+const char *
+dns_type_name(int type)
+{
+	switch (type) {
+	case DNS_TYPE_A:
+		return "A";
+	case DNS_TYPE_NS:
+		return "NS";
+	case DNS_TYPE_CNAME:
+		return "CNAME";
+	case DNS_TYPE_PTR:
+		return "PTR";
+	case DNS_TYPE_MX:
+		return "MX";
+	case DNS_TYPE_TXT:
+		return "TXT";
+	case DNS_TYPE_AAAA:
+		return "AAAA";
+	default:
+		return "other";
+	}
 }
 
 unsigned

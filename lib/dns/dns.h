@@ -101,6 +101,12 @@ const struct dns_answer *dns_batch_answer(const struct dns_batch *b, int i);
 /* dns_batch_sent - queries this batch sent (what it cost of a budget). */
 unsigned dns_batch_sent(const struct dns_batch *b);
 void dns_batch_free(struct dns_batch *b);
+/* dns_batch_count, dns_batch_question - the queries added, and query i's
+ * name and type (for the trace of doorman -t). */
+int dns_batch_count(const struct dns_batch *b);
+const char *dns_batch_question(const struct dns_batch *b, int i, int *type);
+/* dns_type_name - "A", "TXT", ...; "TYPEn" style names are not needed. */
+const char *dns_type_name(int type);
 
 const char *dns_status_name(enum dns_status s);
 

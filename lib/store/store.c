@@ -26,6 +26,13 @@ struct store {
 };
 
 static unsigned long n_ops, n_failures, n_map_full, n_reconnects; /* atomics */
+static bool readonly; /* set once before any store opens (store_readonly) */
+
+void
+store_readonly(void)
+{
+	readonly = true;
+}
 
 int64_t
 store_now(void)
@@ -322,8 +329,12 @@ store_open(const struct store_opts *o, char *why, size_t whylen)
 {
 	const struct store_ops *ops =
 	    o->backend == STORE_REDIS ? &store_redis_ops : &store_lmdb_ops;
-	void *h = ops->open(o, why, whylen);
+	struct store_opts ro = *o;
+	void *h;
 	struct store *s;
+
+	ro.readonly = ro.readonly || readonly;
+	h = ops->open(&ro, why, whylen);
 
 	if (h == NULL)
 		return NULL;
@@ -356,6 +367,8 @@ store_put(struct store *s, const struct store_key *k, const struct store_val *v,
 {
 	if (k->bad || v->n > STORE_FIELDS)
 		return counted(STORE_TEMPFAIL);
+	if (readonly)
+		return counted(0);
 	return counted(s->ops->put(s->h, k, v, ttl, store_now()));
 }
 
@@ -365,6 +378,14 @@ store_incr(struct store *s, const struct store_key *k, long window, int64_t by, 
 	*count = 0;
 	if (k->bad || window <= 0)
 		return counted(STORE_TEMPFAIL);
+	if (readonly) {
+		struct store_val cur = { 0 };
+		int rc = s->ops->get(s->h, k, &cur, store_now());
+		if (rc == STORE_TEMPFAIL)
+			return counted(rc);
+		*count = (rc == STORE_FOUND && cur.n > 0 ? cur.f[0] : 0) + by;
+		return counted(0);
+	}
 	return counted(s->ops->incr(s->h, k, window, by, count, store_now()));
 }
 
@@ -373,6 +394,8 @@ store_del(struct store *s, const struct store_key *k)
 {
 	if (k->bad)
 		return counted(STORE_TEMPFAIL);
+	if (readonly)
+		return counted(0);
 	return counted(s->ops->del(s->h, k));
 }
 
@@ -390,6 +413,22 @@ store_scan(struct store *s, const struct store_key *prefix,
 	return counted(s->ops->scan(s->h, &under, fn, arg, store_now()));
 }
 
+/* store_grey's decision from what the records hold, nothing written */
+static int
+grey_peek(struct store *s, const struct store_key *triplet, const struct store_key *net,
+          const struct grey_params *p, struct grey_result *r)
+{
+	struct store_val tv = { 0 }, nv = { 0 };
+	struct grey_step out;
+	int64_t now = store_now();
+	int rt = s->ops->get(s->h, triplet, &tv, now), rn;
+
+	if (rt == STORE_TEMPFAIL || (rn = s->ops->get(s->h, net, &nv, now)) == STORE_TEMPFAIL)
+		return STORE_TEMPFAIL;
+	grey_step(&tv, rt == STORE_FOUND, &nv, rn == STORE_FOUND, p, r, &out);
+	return 0;
+}
+
 int
 store_grey(struct store *s, const struct store_key *triplet, const struct store_key *net,
            const struct grey_params *p, struct grey_result *r)
@@ -397,6 +436,8 @@ store_grey(struct store *s, const struct store_key *triplet, const struct store_
 	memset(r, 0, sizeof(*r));
 	if (triplet->bad || net->bad)
 		return counted(STORE_TEMPFAIL);
+	if (readonly)
+		return counted(grey_peek(s, triplet, net, p, r));
 	return counted(s->ops->grey(s->h, triplet, net, p, r));
 }
 
