@@ -39,6 +39,7 @@ runs=${4:-3}
 . "$here/../t/lib/postfix.sh"
 . "$here/../t/lib/nsd.sh"
 . "$here/../t/lib/shipped.sh"
+. "$here/lib-e2e.sh"
 export DOORMAN_ENGINE=${ENGINE:-} # set_engine (t/lib/common.sh) reads it
 deps_postfix
 deps_nsd
@@ -100,40 +101,8 @@ $pc -e "default_process_limit = 100" "smtpd_client_connection_rate_limit = 0" \
 /usr/bin/python3 "$here/../t/auth/make-corpus.py" --bench 1 "$work/corpus"
 signed=$work/corpus/bench-00000.eml
 
-# milter SPEC - Postfix reloaded with smtpd_milters = SPEC; returns once
-# master has logged the reload and every smtpd that ran before it (with
-# the previous setting) has exited, so no message of the next row meets one
-milter() {
-	local master n before pid i
-	master=$(tr -d ' ' <"$POSTFIX_DIR/queue/pid/master.pid")
-	before=$(pgrep -P "$master" -x smtpd || true)
-	n=$(grep -c 'reload -- version' "$POSTFIX_DIR/maillog" || true)
-	$pc -e "smtpd_milters = $1"
-	postfix -c "$POSTFIX_DIR/etc" reload >/dev/null 2>&1
-	for i in $(seq 1 200); do
-		[ "$(grep -c 'reload -- version' "$POSTFIX_DIR/maillog" || true)" -gt "$n" ] && break
-		sleep 0.05
-	done
-	[ "$(grep -c 'reload -- version' "$POSTFIX_DIR/maillog" || true)" -gt "$n" ] ||
-		die "postfix did not log its reload"
-	for pid in $before; do
-		for i in $(seq 1 200); do pid_alive "$pid" || break; sleep 0.05; done
-		pid_alive "$pid" && die "smtpd $pid still runs 10 s after the reload"
-	done
-	return 0
-}
-
-# one row: msg/s as smtp-source sees it (every message accepted)
-row() {
-	local t0 t1 out
-	t0=$(date +%s.%N)
-	out=$(timeout 300 smtp-source -s "$sessions" -m "$msgs" -M goodhelo.auth.test \
-		-f s@pass.auth.test -t alice@example.org "$@" "127.0.0.1:$smtp_port" 2>&1) ||
-		die "smtp-source failed: $out"
-	t1=$(date +%s.%N)
-	[ -z "$out" ] || die "smtp-source: $out"
-	echo "$msgs $t0 $t1" | awk '{ printf "%.1f", $1 / ($3 - $2) }'
-}
+# milter SPEC - Postfix reloaded with smtpd_milters = SPEC (bench/lib-e2e.sh)
+milter() { postfix_set "smtpd_milters = $1"; }
 
 sysprof_start() { # ROW: perf -a during the first round's corpus row
 	SYSPERF_PID=
@@ -148,14 +117,12 @@ sysprof_stop() {
 	wait "$SYSPERF_PID" || true
 }
 
-cpu() { awk '{ print $14 + $15 }' "/proc/$DOORMAN_PID/stat"; }
+cpu() { cpu_of "$DOORMAN_PID"; }
 
 floor_col() { # ALONE FLOOR: the floor row's columns, if it ran
 	[ -n "$2" ] || return 0
 	printf '   floor %8s msg/s   ratio %.2f' "$2" "$(awk -v a="$1" -v b="$2" 'BEGIN { print b / a }')"
 }
-
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo "Postfix alone vs Postfix + doorman (shipped inbound-MX policy, $socket socket), $msgs messages, $sessions sessions"
 milter "$milter_spec"

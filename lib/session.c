@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "log.h"
+#include "metrics.h"
 #include "xalloc.h"
 
 static const char *const stage_names[] = {
@@ -65,6 +66,7 @@ conn_new(struct config *cfg, const struct conn_info *ci)
 	}
 	if (ci->daemon_addr != NULL && ip_parse(ci->daemon_addr, &c->daemon_ip) == 0)
 		c->have_daemon_ip = true;
+	metrics_gauge_add(MG_CONNECTIONS_OPEN, 1);
 	return c;
 }
 
@@ -77,6 +79,7 @@ conn_free(struct conn *c)
 	session_kept_free(&c->msg);
 	config_unref(c->cfg);
 	free(c);
+	metrics_gauge_add(MG_CONNECTIONS_OPEN, -1);
 }
 
 bool
@@ -141,8 +144,33 @@ session_log(const struct conn *c, enum stage st, const struct verdict *v, const 
 		used = put_quoted(line, used, sizeof(line), "from", c->msg.sender_text);
 	if (used < sizeof(line) && rcpt != NULL)
 		put_quoted(line, used, sizeof(line), "to", rcpt);
+	/* accepts are counted where they are taken, logged or not (session_accepted) */
+	if (v->action == ACTION_DRYRUN)
+		metrics_decision(c->pol->name, stage_name(st), v->rule, action_name(v->would), true);
+	else if (v->action != ACTION_ACCEPT)
+		metrics_decision(c->pol->name, stage_name(st), v->rule, action_name(v->action), false);
 	log_msg(v->action == ACTION_REJECT || v->action == ACTION_TEMPFAIL ? LOG_NOTICE : LOG_INFO,
 		"%s", line);
+}
+
+void
+session_accepted(const struct conn *c, enum stage st, const char *rule)
+{
+	metrics_decision(c->pol->name, stage_name(st), rule, action_name(ACTION_ACCEPT), false);
+}
+
+int64_t
+session_stage_begin(void)
+{
+	metrics_gauge_add(MG_WORKERS_BUSY, 1);
+	return metrics_stage_begin();
+}
+
+void
+session_stage_end(enum stage st, int64_t begin)
+{
+	metrics_stage_end((int)st, begin);
+	metrics_gauge_add(MG_WORKERS_BUSY, -1);
 }
 
 /*
@@ -229,20 +257,24 @@ void
 session_connect(struct conn *c, struct verdict *v)
 {
 	struct verdict found;
+	int64_t t0 = session_stage_begin();
 
 	run_checks(c, STAGE_CONNECT, session_exempt(c), &found, NULL);
 	hold_or_give(c, STAGE_CONNECT, &found, &c->connect_v, v);
+	session_stage_end(STAGE_CONNECT, t0);
 }
 
 void
 session_helo(struct conn *c, const char *helo, struct verdict *v)
 {
 	struct verdict found;
+	int64_t t0 = session_stage_begin();
 
 	copy(c->helo, sizeof(c->helo), helo);
 	c->helo_seen = true;
 	run_checks(c, STAGE_HELO, session_exempt(c) || c->allowlisted, &found, NULL);
 	hold_or_give(c, STAGE_HELO, &found, &c->helo_v, v);
+	session_stage_end(STAGE_HELO, t0);
 }
 
 static void
@@ -259,6 +291,7 @@ session_mail(struct conn *c, const char *sender, const char *auth_authen, struct
 	struct msg *m = &c->msg;
 	struct verdict found;
 	const char *why;
+	int64_t t0 = session_stage_begin();
 
 	msg_reset(m);
 	m->active = true;
@@ -273,16 +306,19 @@ session_mail(struct conn *c, const char *sender, const char *auth_authen, struct
 	}
 	run_checks(c, STAGE_MAIL, session_exempt(c) || c->allowlisted, &found, NULL);
 	hold_or_give(c, STAGE_MAIL, &found, &m->mail_v, v);
+	session_stage_end(STAGE_MAIL, t0);
 }
 
-void
-session_rcpt(struct conn *c, const char *rcpt, struct verdict *v)
+static void
+rcpt_stage(struct conn *c, const char *rcpt, struct verdict *v)
 {
 	struct msg *m = &c->msg;
 	struct verdict *held[] = { &c->connect_v, &c->helo_v, &m->mail_v };
+	struct verdict ok = { .action = ACTION_ACCEPT };
 	const char *why;
 
 	m->nrcpt++;
+	m->rcpt_rewritten = false;
 	m->rcpt_parsed = addr_parse(rcpt ? rcpt : "", &m->rcpt, &why) == 0;
 	if (m->rcpt_parsed)
 		addr_format(&m->rcpt, m->rcpt_text, sizeof(m->rcpt_text));
@@ -304,14 +340,20 @@ session_rcpt(struct conn *c, const char *rcpt, struct verdict *v)
 		return;
 	m->naccepted++;
 	session_keep_rcpt(c, rcpt);
-	if (c->cfg->log_accepts) {
-		struct verdict ok = { .action = ACTION_ACCEPT,
-				      .rule = c->trusted		 ? "trusted"
-					      : c->msg.auth[0] != '\0' ? "authenticated"
-								       : "recipient" };
+	ok.rule = c->trusted ? "trusted" : c->msg.auth[0] != '\0' ? "authenticated" : "recipient";
+	session_accepted(c, STAGE_RCPT, ok.rule);
+	if (c->cfg->log_accepts)
 		session_log(c, STAGE_RCPT, &ok, m->rcpt_text);
-	}
 	memset(v, 0, sizeof(*v));
+}
+
+void
+session_rcpt(struct conn *c, const char *rcpt, struct verdict *v)
+{
+	int64_t t0 = session_stage_begin();
+
+	rcpt_stage(c, rcpt, v);
+	session_stage_end(STAGE_RCPT, t0);
 }
 
 struct dns_batch *

@@ -22,6 +22,7 @@
 #define DOORMAN_SESSION_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "addr.h"
 #include "auth.h"
@@ -46,6 +47,7 @@ enum stage {
 struct kept_rcpt {
 	char *raw;
 	char *addr;
+	bool rewritten;              /* a BATV or SRS address, untagged (check_fwd.c) */
 };
 
 struct msg {
@@ -67,6 +69,8 @@ struct msg {
 	char rcpt_why[320];          /* recipients: the detail of this recipient's verdict, for the log */
 	struct kept_rcpt *kept;      /* recipients accepted, kept for alias rewriting (session_alias.c) */
 	size_t nkept;
+	bool rcpt_rewritten;         /* the recipient being checked was untagged (check_fwd.c) */
+	bool srs_needed;             /* an alias sent the message off-site (session_alias.c) */
 };
 
 /* iprev (RFC 8601 2.7.3): did the client's PTR name lead back to it? */
@@ -169,6 +173,15 @@ void session_keep_rcpt(struct conn *c, const char *raw);
 void session_rewrite_rcpts(struct conn *c, rcpt_edit_fn edit, void *arg, struct verdict *v);
 void session_kept_free(struct msg *m);
 
+/*
+ * session_new_sender (session_fwd.c) - after session_rewrite_rcpts: the
+ * envelope sender to change to ("<...>") into out, and 1; 0 when it stays.
+ * SRS when an alias sent the message off-site (srs.enabled), else a BATV
+ * tag for an authenticated sender of batv.domains (batv.sign).  Logs the
+ * change.
+ */
+int session_new_sender(struct conn *c, char *out, size_t len);
+
 /* session_end_message - after EOM or abort: the transaction is over. */
 void session_end_message(struct conn *c);
 /* session_set_qid - the MTA's queue id, whenever it becomes known. */
@@ -191,5 +204,11 @@ size_t session_log_quoted(char *buf, size_t used, size_t len, const char *key, c
 void session_log(const struct conn *c, enum stage st, const struct verdict *v, const char *rcpt);
 
 const char *stage_name(enum stage st);
+
+/* session_accepted - count an accept that rule took at st (metrics.h); logged or not */
+void session_accepted(const struct conn *c, enum stage st, const char *rule);
+/* session_stage_begin/end - a stage's checks: its time and a busy worker (metrics.h) */
+int64_t session_stage_begin(void);
+void session_stage_end(enum stage st, int64_t begin);
 
 #endif

@@ -24,12 +24,14 @@ session_keep_rcpt(struct conn *c, const char *raw)
 	struct msg *m = &c->msg;
 	char addr[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
 
-	if (c->pol->rcpt_aliases == NULL || !m->rcpt_parsed || m->rcpt.domain[0] == '\0')
+	if ((c->pol->rcpt_aliases == NULL && !m->rcpt_rewritten) || !m->rcpt_parsed ||
+	    m->rcpt.domain[0] == '\0')
 		return;
 	snprintf(addr, sizeof(addr), "%s@%s", m->rcpt.local, m->rcpt.domain);
 	m->kept = xreallocarray(m->kept, m->nkept + 1, sizeof(*m->kept));
 	m->kept[m->nkept].raw = xstrdup(raw ? raw : "");
 	m->kept[m->nkept].addr = xstrdup(addr);
+	m->kept[m->nkept].rewritten = m->rcpt_rewritten;
 	m->nkept++;
 }
 
@@ -63,7 +65,7 @@ rewrite_one(struct conn *c, const struct kept_rcpt *k, const struct alias_list *
 	struct verdict ok = { .action = ACTION_ACCEPT, .rule = "alias", .reason = reason };
 	size_t used = strlen(reason);
 
-	if (!alias_list_has(exp, k->addr) && edit(arg, k->raw, false) < 0)
+	if ((k->rewritten || !alias_list_has(exp, k->addr)) && edit(arg, k->raw, false) < 0)
 		return -1;
 	for (size_t j = 0; j < exp->n; j++) {
 		const char *t = exp->v[j];
@@ -89,19 +91,26 @@ session_rewrite_rcpts(struct conn *c, rcpt_edit_fn edit, void *arg, struct verdi
 	const char *why;
 	int *rc;
 
-	if (p->rcpt_aliases == NULL || m->nkept == 0)
+	if (m->nkept == 0)
 		return;
 	exp = xcalloc(m->nkept, sizeof(*exp));
 	rc = xcalloc(m->nkept, sizeof(*rc));
 	/* first what stays: recipients without an entry, and copies kept of themselves */
 	for (size_t i = 0; i < m->nkept; i++) {
-		rc[i] = alias_expand(p->rcpt_aliases, m->kept[i].addr, p->rcpt_separators, &exp[i], &why);
+		rc[i] = p->rcpt_aliases == NULL ? 0 :
+			alias_expand(p->rcpt_aliases, m->kept[i].addr, p->rcpt_separators, &exp[i], &why);
 		if (rc[i] < 0) {
 			fail(c, v, m->kept[i].addr, why);
 			goto out;
 		}
-		if (rc[i] == 0 || alias_list_has(&exp[i], m->kept[i].addr))
+		if (m->kept[i].rewritten && rc[i] == 0) {
+			/* an untagged BATV or SRS recipient: the MTA has it tagged */
+			alias_list_add(&exp[i], m->kept[i].addr);
+			rc[i] = 1;
+		} else if (!m->kept[i].rewritten &&
+			   (rc[i] == 0 || alias_list_has(&exp[i], m->kept[i].addr))) {
 			alias_list_add(&present, m->kept[i].addr);
+		}
 	}
 	for (size_t i = 0; i < m->nkept; i++) {
 		if (rc[i] == 1 &&
@@ -109,6 +118,11 @@ session_rewrite_rcpts(struct conn *c, rcpt_edit_fn edit, void *arg, struct verdi
 			fail(c, v, m->kept[i].addr, "the MTA refused a recipient change");
 			goto out;
 		}
+	}
+	/* SRS: an address added by an alias leaves our domains */
+	for (size_t j = 0; j < added.n && !m->srs_needed; j++) {
+		const char *at = strrchr(added.v[j], '@');
+		m->srs_needed = at != NULL && !domlist_match(&c->cfg->local_domains, at + 1);
 	}
 out:
 	for (size_t i = 0; i < m->nkept; i++)

@@ -15,13 +15,19 @@
  * authenticated clients), then the verdict: a From field DMARC cannot
  * evaluate takes dmarc.malformed_from, a temporary failure
  * dmarc.temperror, a fail the published policy as dmarc.on_reject and
- * dmarc.on_quarantine say.  One log line gives every result.
+ * dmarc.on_quarantine say.  One log line gives every result.  With
+ * dmarc.history set, a DMARC pass or fail under a published record adds a
+ * row to that file for aggregate reports (dmarc_history.h); a row that
+ * cannot be written is logged, and the message goes on as it would.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include "check.h"
+#include "dmarc_history.h"
 #include "log.h"
 #include "session.h"
 #include "xalloc.h"
@@ -166,8 +172,83 @@ dmarc_decide(struct conn *c, struct verdict *v, struct eom_edits *e)
 	}
 }
 
-void
-session_eom(struct conn *c, struct verdict *v, struct eom_edits *e)
+/* The disposition we applied, for the report (RFC 7489 7.2.1): a local
+ * choice weaker than the policy asked (tag, quarantine for reject, a dry
+ * run) is given as local_policy, pct= sampling as sampled_out. */
+static void
+dmarc_applied(const struct conn *c, const struct verdict *v, const struct eom_edits *e,
+	      struct dmarc_row *r)
+{
+	const struct dmarc_fact *d = &c->msg.au.dmarc;
+	const char *applied = "none";
+
+	if (d->result == AUTH_FAIL) {
+		if (v->action == ACTION_REJECT && v->rule != NULL && strcmp(v->rule, "dmarc") == 0)
+			applied = "reject";
+		else if (e->quarantine[0] != '\0')
+			applied = "quarantine";
+	}
+	snprintf(r->disposition, sizeof(r->disposition), "%s", applied);
+	if (d->result == AUTH_FAIL && strcmp(applied, d->disposition) != 0)
+		snprintf(r->reason, sizeof(r->reason), "local_policy");
+	else if (d->sampled_out)
+		snprintf(r->reason, sizeof(r->reason), "sampled_out");
+}
+
+static void
+dmarc_history_add(const struct conn *c, const struct verdict *v, const struct eom_edits *e)
+{
+	const struct auth_msg *a = &c->msg.au;
+	const struct dmarc_fact *d = &a->dmarc;
+	struct dmarc_row r;
+	char why[512];
+
+	if ((d->result != AUTH_PASS && d->result != AUTH_FAIL) || d->policy_domain[0] == '\0' ||
+	    !c->have_ip)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.time = (long long)time(NULL);
+	snprintf(r.source_ip, sizeof(r.source_ip), "%s", c->addr_text);
+	snprintf(r.header_from, sizeof(r.header_from), "%s", d->from_domain);
+	snprintf(r.policy_domain, sizeof(r.policy_domain), "%s", d->policy_domain);
+	snprintf(r.p, sizeof(r.p), "%s", d->pub_p);
+	snprintf(r.sp, sizeof(r.sp), "%s", d->pub_sp);
+	r.pct = d->pub_pct;
+	r.adkim = d->pub_adkim_strict ? 's' : 'r';
+	r.aspf = d->pub_aspf_strict ? 's' : 'r';
+	snprintf(r.fo, sizeof(r.fo), "%s", d->pub_fo);
+	snprintf(r.rua, sizeof(r.rua), "%s", d->pub_rua);
+	snprintf(r.dkim_eval, sizeof(r.dkim_eval), "%s", d->dkim_aligned_pass ? "pass" : "fail");
+	snprintf(r.spf_eval, sizeof(r.spf_eval), "%s", d->spf_aligned_pass ? "pass" : "fail");
+	dmarc_applied(c, v, e, &r);
+	/* RFC 7489 appendix C: there is always an SPF result; the MAIL FROM
+	 * domain (the HELO name for a null sender) even when SPF did not run */
+	if (a->spf_mailfrom.result != AUTH_UNSET && a->spf_mailfrom.domain[0] != '\0') {
+		snprintf(r.spf_domain, sizeof(r.spf_domain), "%s", a->spf_mailfrom.domain);
+		snprintf(r.spf_result, sizeof(r.spf_result), "%s",
+			 auth_result_name(a->spf_mailfrom.result));
+	} else {
+		snprintf(r.spf_domain, sizeof(r.spf_domain), "%s",
+			 c->msg.sender_parsed && !c->msg.sender.null ? c->msg.sender.domain : c->helo);
+		snprintf(r.spf_result, sizeof(r.spf_result), "none");
+	}
+	snprintf(r.spf_scope, sizeof(r.spf_scope), "mfrom");
+	snprintf(r.envelope_from, sizeof(r.envelope_from), "%s", r.spf_domain);
+	for (int i = 0; i < a->nsigs && i < DKIM_SIGS_KEPT && r.ndkim < 8; i++) {
+		struct dmarc_row_dkim *k = &r.dkim[r.ndkim];
+		if (a->sigs[i].result == AUTH_UNSET || a->sigs[i].d[0] == '\0')
+			continue;
+		snprintf(k->result, sizeof(k->result), "%s", auth_result_name(a->sigs[i].result));
+		snprintf(k->domain, sizeof(k->domain), "%s", a->sigs[i].d);
+		snprintf(k->selector, sizeof(k->selector), "%s", a->sigs[i].s);
+		r.ndkim++;
+	}
+	if (dmarc_history_append(c->cfg->dmarc_history, &r, why, sizeof(why)) < 0)
+		log_msg(LOG_ERR, "%s: dmarc.history: %s", c->qid[0] ? c->qid : "NOQUEUE", why);
+}
+
+static void
+eom_stage(struct conn *c, struct verdict *v, struct eom_edits *e)
 {
 	struct msg *m = &c->msg;
 	struct auth_msg *a = &m->au;
@@ -196,6 +277,13 @@ session_eom(struct conn *c, struct verdict *v, struct eom_edits *e)
 		dmarc_evaluate(c, a, (int)arc4random_uniform(100));
 		trace_dmarc(c->trace, &a->dmarc);
 		dmarc_decide(c, v, e);
+		if (*c->cfg->dmarc_history != '\0' && !session_tracing(c))
+			dmarc_history_add(c, v, e);
+	}
+	if (v->action == ACTION_CONTINUE) {
+		trace_at(c->trace, STAGE_EOM, "ratelimit");
+		ratelimit_eom(c, v); /* a message refused for another reason is not counted */
+		trace_check(c->trace, v);
 	}
 	trace_at(c->trace, STAGE_EOM, "session");
 	log_results(c, a);
@@ -211,6 +299,16 @@ session_eom(struct conn *c, struct verdict *v, struct eom_edits *e)
 		e->authres = authres_build(c, a, c->cfg->authserv_id);
 	if (p->spf_received && a->spf_mailfrom.received[0] != '\0')
 		e->received_spf = xstrdup(a->spf_mailfrom.received);
+	session_accepted(c, STAGE_EOM, "message");
+}
+
+void
+session_eom(struct conn *c, struct verdict *v, struct eom_edits *e)
+{
+	int64_t t0 = session_stage_begin();
+
+	eom_stage(c, v, e);
+	session_stage_end(STAGE_EOM, t0);
 }
 
 void

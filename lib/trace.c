@@ -30,6 +30,7 @@ trace_free(struct trace *t)
 		free(e->text1);
 		free(e->text2);
 		free(e->text3);
+		free(e->zone);
 		for (int k = 0; k < e->nrr; k++)
 			free(e->rr[k]);
 		free(e->rr);
@@ -109,7 +110,7 @@ trace_dns(struct trace *t, const struct dns_batch *b)
 	for (int i = 0; i < dns_batch_count(b); i++) {
 		const struct dns_answer *a = dns_batch_answer(b, i);
 		int type = 0;
-		const char *q = dns_batch_question(b, i, &type);
+		const char *zone = NULL, *q = dns_batch_question(b, i, &type, &zone);
 		char status[64], **rr = NULL;
 
 		snprintf(status, sizeof(status), "%s%s%s", dns_status_name(a->status),
@@ -120,6 +121,11 @@ trace_dns(struct trace *t, const struct dns_batch *b)
 				rr[k] = xstrdup(a->rr[k]);
 		}
 		add_rr(t, TRACE_DNS, q, dns_type_name(type), status, rr, a->nrr);
+		if (zone != NULL) {
+			pthread_mutex_lock(&t->lock);
+			t->ev[t->n - 1].zone = xstrdup(zone);
+			pthread_mutex_unlock(&t->lock);
+		}
 	}
 }
 

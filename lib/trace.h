@@ -39,7 +39,8 @@
 enum trace_kind {
 	TRACE_CHECK, /* a check ran: text1 its result (action), text2 rule, text3 reason */
 	TRACE_SKIP,  /* a check did not run: text1 why */
-	TRACE_DNS,   /* text1 the query, text2 its type, text3 status[/why], rr[] the answer */
+	TRACE_DNS,   /* text1 the query, text2 its type, text3 status[/why], rr[] the answer,
+	                zone the list's zone (or NULL) */
 	TRACE_FACT,  /* text1 a label ("spf.mailfrom", "dkim", "dmarc.record"), text2 what */
 	TRACE_LOG,   /* text1 a log line the session wrote */
 };
@@ -49,6 +50,7 @@ struct trace_event {
 	int stage;         /* enum stage (session.h) */
 	const char *check; /* static: the check that was running, or "session" */
 	char *text1, *text2, *text3;
+	char *zone;        /* TRACE_DNS: the list the query was for, or NULL */
 	char **rr;
 	int nrr;
 };

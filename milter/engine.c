@@ -43,6 +43,7 @@ const struct engine engine_native = {
 	.chgheader = pctx_chgheader,
 	.addrcpt = pctx_addrcpt,
 	.delrcpt = pctx_delrcpt,
+	.chgfrom = pctx_chgfrom,
 	.quarantine = pctx_quarantine,
 };
 

@@ -59,6 +59,7 @@ struct engine {
 	int (*addrcpt)(struct pctx *, const char *rcpt);
 	int (*delrcpt)(struct pctx *, const char *rcpt);
 	int (*quarantine)(struct pctx *, const char *reason);
+	int (*chgfrom)(struct pctx *, const char *sender);
 };
 
 extern const struct engine engine_native;    /* engine.c, over proto.c */

@@ -16,9 +16,10 @@
  *	- an old socket is removed only if connecting to it is refused
  *	  (ECONNREFUSED: nobody listens); any other answer (accepted, a full
  *	  backlog, no permission) leaves it and refuses the start;
- *	- the inode bound is remembered: proto_unix_own() changes the owner
- *	  of that inode only (through a descriptor that does not follow
- *	  links), and proto_unix_remove() removes the path at stop only if
+ *	- the inode bound is remembered: proto_unix_own() changes the owner,
+ *	  group and mode of that inode only (through a descriptor that does
+ *	  not follow links; the mode through /proc/self/fd, since fchmod()
+ *	  cannot act on an O_PATH descriptor), and proto_unix_remove() removes the path at stop only if
  *	  it is still that inode.
  * The remembered socket is process state, set once before any thread.
  */
@@ -164,8 +165,9 @@ proto_unix_adopt(const char *path, char *why, size_t whylen)
 }
 
 int
-proto_unix_own(uid_t uid, gid_t gid, char *why, size_t whylen)
+proto_unix_own(uid_t uid, gid_t gid, mode_t mode, char *why, size_t whylen)
 {
+	char proc[64];
 	struct stat st;
 	int fd;
 
@@ -185,6 +187,13 @@ proto_unix_own(uid_t uid, gid_t gid, char *why, size_t whylen)
 	}
 	if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0) {
 		snprintf(why, whylen, "chown %s: %s", bound.path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* the magic link names the inode the descriptor holds, whatever the path is now */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (chmod(proc, mode) < 0) {
+		snprintf(why, whylen, "chmod %s: %s", bound.path, strerror(errno));
 		close(fd);
 		return -1;
 	}

@@ -72,6 +72,7 @@
 #undef SMFIF_DELRCPT
 #undef SMFIF_CHGHDRS
 #undef SMFIF_QUARANTINE
+#undef SMFIF_CHGFROM
 #undef SMFIP_NOUNKNOWN
 #undef SMFIP_NR_CONN
 #undef SMFIP_NR_HELO
@@ -453,6 +454,14 @@ lm_delrcpt(struct pctx *p, const char *rcpt)
 }
 
 static int
+lm_chgfrom(struct pctx *p, const char *sender)
+{
+	if (*sender == '\0')
+		return -1;
+	return mi(smfi_chgfrom(lm_of_pctx(p)->ctx, (char *)sender, NULL));
+}
+
+static int
 lm_quarantine(struct pctx *p, const char *reason)
 {
 	if (*reason == '\0')
@@ -568,5 +577,6 @@ const struct engine engine_libmilter = {
 	.chgheader = lm_chgheader,
 	.addrcpt = lm_addrcpt,
 	.delrcpt = lm_delrcpt,
+	.chgfrom = lm_chgfrom,
 	.quarantine = lm_quarantine,
 };

@@ -6,6 +6,7 @@
  *	doorman -n [-c file]	check the policy file and exit
  *	doorman -D		print every setting with its type and default
  *	doorman -V		print the version
+ *	doorman -R [-o dir] [-c file]	send (or write) DMARC aggregate reports
  *	doorman -t [-c file] ...	trace one session without an MTA (tracecmd.c)
  *
  * Start-up order matters for security: load and check the policy (an
@@ -46,7 +47,10 @@
 #include "engine.h"
 #include "errs.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "milter.h"
+#include "report.h"
 #include "schema.h"
 #include "tracecmd.h"
 #include "version.h"
@@ -54,7 +58,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: doorman [-f] [-c file] | -n [-c file] | -D | -V\n"
+	fprintf(stderr, "usage: doorman [-f] [-c file] | -n [-c file] | -R [-o dir] [-c file] | -D | -V\n"
 			"       doorman -t [-c file] [-l listener | -p policy] -a address [-N name]\n"
 			"               [-H helo] [-u user] -s sender -r rcpt [-r rcpt ...] [-m file] [-j]\n");
 	exit(2);
@@ -108,14 +112,17 @@ static void
 warn_restart_only(const struct config *c)
 {
 	if (strcmp(c->socket, first->socket) != 0 || strcmp(c->user, first->user) != 0 ||
+	    strcmp(c->socket_group, first->socket_group) != 0 ||
+	    strcmp(c->socket_mode, first->socket_mode) != 0 ||
 	    strcmp(c->pidfile, first->pidfile) != 0 ||
 	    !strlist_equal(&c->resolver_upstreams, &first->resolver_upstreams) ||
 	    !strlist_equal(&c->resolver_unblock, &first->resolver_unblock) ||
 	    !strlist_equal(&c->resolver_zones, &first->resolver_zones) ||
 	    strcmp(c->public_suffix_list, first->public_suffix_list) != 0 ||
-	    strcmp(c->engine, first->engine) != 0)
-		log_msg(LOG_WARNING, "reload: milter.socket, milter.user, milter.pidfile, "
-				     "milter.engine, resolver.upstreams/unblock/zones and "
+	    strcmp(c->engine, first->engine) != 0 || strcmp(c->metrics_listen, first->metrics_listen) != 0)
+		log_msg(LOG_WARNING, "reload: milter.socket, milter.user, milter.socket_group, "
+				     "milter.socket_mode, milter.pidfile, "
+				     "milter.engine, metrics.listen, resolver.upstreams/unblock/zones and "
 				     "dmarc.public_suffix_list take effect at the next start only");
 }
 
@@ -177,23 +184,79 @@ reload_thread(void *arg)
 		log_msg(LOG_INFO, "reload: reading %s", config_path);
 		if ((c = load_or_report(config_path)) == NULL) {
 			log_msg(LOG_ERR, "reload: %s not loaded, the running policy stays", config_path);
+			metrics_reloaded(false);
 			continue;
 		}
 		warn_restart_only(c);
 		config_current_set(c);
+		metrics_reloaded(true);
 		log_msg(LOG_INFO, "reload: %s loaded", config_path);
 	}
 	return NULL;
 }
 
+/* milter.socket_mode (the schema checked it is octal) */
+static mode_t
+socket_mode(const struct config *cfg)
+{
+	return (mode_t)strtol(cfg->socket_mode, NULL, 8);
+}
+
+/*
+ * The pid file is written as root, before the drop, and removed at stop by
+ * milter.user: so its directory must be one that user may write.  A
+ * missing directory (the default /run/doorman, on a tmpfs emptied at
+ * boot) is made for that user, one level deep; an existing one is left
+ * as it is, with a warning if the user cannot remove the file there.
+ */
 static int
-write_pidfile(const char *path)
+pidfile_dir(const char *path, const struct passwd *pw)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	int fd;
+
+	if (slash == NULL || slash == path || (size_t)(slash - path) >= sizeof(dir))
+		return 0;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	if (mkdir(dir, 0750) == 0) {
+		if (pw == NULL)
+			return 0;
+		/* the directory just made, never a link put there since */
+		if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+		    fchown(fd, pw->pw_uid, pw->pw_gid) < 0) {
+			log_msg(LOG_ERR, "pid file directory %s: %s", dir, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+		return 0;
+	}
+	if (errno != EEXIST) {
+		log_msg(LOG_ERR, "pid file directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (pw != NULL && pw->pw_uid != 0 && stat(dir, &st) == 0 && st.st_uid != pw->pw_uid)
+		log_msg(LOG_WARNING,
+			"pid file %s: %s does not belong to milter.user %s, which cannot remove "
+			"the file at stop (the default /run/doorman/doorman.pid is made for it)",
+			path, dir, pw->pw_name);
+	return 0;
+}
+
+static int
+write_pidfile(const char *path, const struct passwd *pw)
 {
 	char buf[32];
 	int fd, len;
 
 	if (*path == '\0')
 		return 0;
+	if (pidfile_dir(path, pw) < 0)
+		return -1;
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0) {
 		log_msg(LOG_ERR, "pid file %s: %s", path, strerror(errno));
 		return -1;
@@ -208,32 +271,71 @@ write_pidfile(const char *path)
 	return 0;
 }
 
-static int
-drop_privileges(const char *user)
+static void
+remove_pidfile(const char *path)
 {
-	struct passwd *pw;
-	char why[256];
+	if (*path != '\0' && unlink(path) < 0 && errno != ENOENT)
+		log_msg(LOG_WARNING, "cannot remove the pid file %s: %s", path, strerror(errno));
+}
 
-	if (*user == '\0') {
+/*
+ * The unix socket's owner, group and mode: milter.user (it is the
+ * process's after the drop), milter.socket_group (the MTA's user joins
+ * it; else milter.user's primary group) and milter.socket_mode.  Set as
+ * root, on the inode bound (either engine), before the drop.
+ */
+static int
+own_socket(const struct config *cfg, const struct passwd *pw)
+{
+	uid_t uid = pw != NULL ? pw->pw_uid : (uid_t)-1;
+	gid_t gid = pw != NULL ? pw->pw_gid : (gid_t)-1;
+	struct group gr, *grp = NULL;
+	char buf[4096], why[256];
+
+	if (*cfg->socket_group) {
+		if (getgrnam_r(cfg->socket_group, &gr, buf, sizeof(buf), &grp) != 0 || grp == NULL) {
+			log_msg(LOG_ERR, "milter.socket_group: no such group \"%s\"",
+				cfg->socket_group);
+			return -1;
+		}
+		gid = grp->gr_gid;
+	}
+	if (proto_unix_own(uid, gid, socket_mode(cfg), why, sizeof(why)) < 0) {
+		log_msg(LOG_ERR, "%s", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* milter.user's entry in *RES, NULL for none (the starting user stays) */
+static int
+lookup_user(const char *user, struct passwd *pw, char *buf, size_t buflen, struct passwd **res)
+{
+	*res = NULL;
+	if (*user == '\0')
+		return 0;
+	if (getpwnam_r(user, pw, buf, buflen, res) != 0 || *res == NULL) {
+		log_msg(LOG_ERR, "milter.user: no such user \"%s\"", user);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+drop_privileges(const struct passwd *pw)
+{
+	if (pw == NULL) {
 		if (geteuid() == 0)
 			log_msg(LOG_WARNING, "running as root: set milter.user to drop privileges");
 		return 0;
 	}
-	if ((pw = getpwnam(user)) == NULL) {
-		log_msg(LOG_ERR, "milter.user: no such user \"%s\"", user);
-		return -1;
-	}
-	/* the bound socket's inode, never a link swapped in at its path */
-	if (proto_unix_own(pw->pw_uid, pw->pw_gid, why, sizeof(why)) < 0) {
-		log_msg(LOG_ERR, "%s", why);
-		return -1;
-	}
-	if (setgid(pw->pw_gid) < 0 || initgroups(user, pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-		log_msg(LOG_ERR, "cannot become user %s: %s", user, strerror(errno));
+	if (setgid(pw->pw_gid) < 0 || initgroups(pw->pw_name, pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		log_msg(LOG_ERR, "cannot become user %s: %s", pw->pw_name, strerror(errno));
 		return -1;
 	}
 	if (setuid(0) == 0) {
-		log_msg(LOG_ERR, "dropped to %s but could become root again", user);
+		log_msg(LOG_ERR, "dropped to %s but could become root again", pw->pw_name);
 		return -1;
 	}
 	return 0;
@@ -343,17 +445,31 @@ serve_setup(const struct engine *e, const struct config *cfg, bool foreground)
 {
 	char why[256];
 
+	struct passwd pwbuf, *pw;
+	char pwmem[4096];
+
+	if (lookup_user(cfg->user, &pwbuf, pwmem, sizeof(pwmem), &pw) < 0)
+		return -1;
 	raise_fd_limit(cfg->max_connections); /* while still root */
-	umask(007); /* a unix socket: owner and group (the MTA's) only */
-	if (e->listen(cfg->socket, &milter_filter, (int)cfg->timeout, why, sizeof(why)) < 0) {
+	/* a unix socket is never more open than milter.socket_mode, from the bind on */
+	umask(~socket_mode(cfg) & 0777);
+	/* the metrics endpoint first: refused, it leaves no milter socket behind */
+	if (metrics_http_bind(cfg->metrics_listen, why, sizeof(why)) < 0) {
 		log_msg(LOG_ERR, "%s", why);
 		return -1;
 	}
+	if (e->listen(cfg->socket, &milter_filter, (int)cfg->timeout, why, sizeof(why)) < 0) {
+		log_msg(LOG_ERR, "%s", why);
+		metrics_http_stop();
+		return -1;
+	}
+	umask(007); /* the files doorman makes: owner and group only */
 	if (!foreground && daemonize() < 0) {
 		log_msg(LOG_ERR, "cannot detach: %s", strerror(errno));
 		return -1;
 	}
-	if (write_pidfile(cfg->pidfile) < 0 || drop_privileges(cfg->user) < 0)
+	if (write_pidfile(cfg->pidfile, pw) < 0 || own_socket(cfg, pw) < 0 ||
+	    drop_privileges(pw) < 0)
 		return -1; /* the process exits: that closes the socket */
 	return 0;
 }
@@ -361,8 +477,9 @@ serve_setup(const struct engine *e, const struct config *cfg, bool foreground)
 int
 main(int argc, char **argv)
 {
-	bool check_only = false, foreground = false, trace = false, trace_bad = false;
+	bool check_only = false, foreground = false, report = false, trace = false, trace_bad = false;
 	struct trace_opts topts = { 0 };
+	const char *outdir = NULL;
 	const struct engine *engine;
 	struct config *cfg;
 	struct dns *dns;
@@ -371,7 +488,7 @@ main(int argc, char **argv)
 	char why[256];
 	int ch, rc;
 
-	while ((ch = getopt(argc, argv, "c:fnDVhta:N:H:l:p:u:s:r:m:j")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fnRo:DVhta:N:H:l:p:u:s:r:m:j")) != -1) {
 		switch (ch) {
 		case 't':
 			trace = true;
@@ -398,6 +515,12 @@ main(int argc, char **argv)
 		case 'n':
 			check_only = true;
 			break;
+		case 'R':
+			report = true;
+			break;
+		case 'o':
+			outdir = optarg;
+			break;
 		case 'D':
 			print_schema();
 			return 0;
@@ -405,20 +528,23 @@ main(int argc, char **argv)
 			printf("doorman %s\n", DOORMAN_VERSION);
 			return 0;
 		default:
-			usage();
+			trace_bad = true; /* usage(), or status 3 for -t */
 		}
 	}
+	if (trace_bad && !trace)
+		usage();
 	if (trace) {
 		/* a usage error is exit status 3 here, as a script reading the
 		 * verdict from the status expects */
-		if (optind != argc || trace_bad || check_only || foreground) {
+		if (optind != argc || trace_bad || check_only || foreground || report || outdir != NULL) {
 			fprintf(stderr, "doorman -t: an option given twice, or one -t does not take\n");
 			return 3;
 		}
 		return trace_run(config_path, &topts);
 	}
 	if (optind != argc || trace_bad || topts.addr || topts.sender || topts.nrcpt || topts.name ||
-	    topts.helo || topts.listener || topts.policy || topts.auth || topts.msgfile || topts.json)
+	    topts.helo || topts.listener || topts.policy || topts.auth || topts.msgfile || topts.json ||
+	    (outdir != NULL && !report) || (report && (check_only || foreground)))
 		usage();
 
 	if (check_only) {
@@ -430,6 +556,18 @@ main(int argc, char **argv)
 			return 1;
 		config_unref(cfg);
 		return 0;
+	}
+	if (report) {
+		struct errs errs = { 0 };
+		cfg = config_load(config_path, &errs);
+		errs_print(&errs, stderr);
+		errs_free(&errs);
+		if (cfg == NULL)
+			return 2;
+		log_open("doorman", true, LOG_MAIL);
+		rc = report_run(cfg, outdir);
+		config_unref(cfg);
+		return rc;
 	}
 
 	/* daemonize() changes to "/": reloads need the file's absolute name */
@@ -479,6 +617,16 @@ main(int argc, char **argv)
 		dns_free(dns);
 		return 1;
 	}
+	if (metrics_http_start(why, sizeof(why)) < 0) {
+		log_msg(LOG_ERR, "%s", why);
+		config_unref(first);
+		auth_shutdown();
+		dns_free(dns);
+		return 1;
+	}
+	if (*cfg->metrics_listen)
+		log_msg(LOG_INFO, "metrics served on %s", cfg->metrics_listen);
+	metrics_reloaded(true);
 	milter_set_dns(dns);
 	resolver = dns;
 	config_current_set(config_ref(cfg));
@@ -499,14 +647,13 @@ main(int argc, char **argv)
 	if (rc == 1) {
 		/* callbacks still run: what they use stays; the exit ends them */
 		log_msg(LOG_WARNING, "doorman stopped without waiting for every command");
-		if (*first->pidfile)
-			unlink(first->pidfile);
+		remove_pidfile(first->pidfile);
 		fflush(NULL);
 		_exit(1);
 	}
 	log_dns_stats();
-	if (*first->pidfile)
-		unlink(first->pidfile);
+	metrics_http_stop();
+	remove_pidfile(first->pidfile);
 	config_current_set(NULL);
 	config_unref(first);
 	auth_shutdown();

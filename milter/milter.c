@@ -407,6 +407,7 @@ on_eom(struct pctx *ctx)
 	struct eom_edits e;
 	struct verdict v;
 	enum pstat ret;
+	char sender[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 64];
 
 	if (c == NULL)
 		return PS_TEMPFAIL;
@@ -426,6 +427,15 @@ on_eom(struct pctx *ctx)
 	}
 	if (v.action == ACTION_CONTINUE)
 		session_rewrite_rcpts(c, edit_rcpt, ctx, &v);
+	if (v.action == ACTION_CONTINUE && session_new_sender(c, sender, sizeof(sender)) &&
+	    eng->chgfrom(ctx, sender) < 0) {
+		/* SRS or BATV: without the new sender the mail would break SPF
+		 * or its bounces would be refused, so it waits */
+		static const struct reply r = { 451, "4.3.0", "Temporary failure, try again later", 0 };
+		verdict_set_action(&v, "sender_edit", ACTION_TEMPFAIL, &r, NULL,
+				   "the MTA refused a sender change");
+		session_log(c, STAGE_EOM, &v, NULL);
+	}
 	ret = milter_answer(ctx, &v);
 	eom_edits_free(&e);
 	session_end_message(c);
@@ -459,7 +469,8 @@ on_close(struct pctx *ctx)
 }
 
 const struct pfilter milter_filter = {
-	.actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_QUARANTINE,
+	.actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_QUARANTINE |
+		   SMFIF_CHGFROM,
 	/* header values as they were sent, for DKIM's simple canonicalization;
 	 * no replies we do not need; no unknown commands (the MTA answers
 	 * those itself) */

@@ -537,6 +537,14 @@ pctx_delrcpt(struct pctx *c, const char *rcpt)
 }
 
 int
+pctx_chgfrom(struct pctx *c, const char *sender)
+{
+	if (!may_edit(c, SMFIF_CHGFROM) || *sender == '\0')
+		return -1;
+	return send_strings(c, 'e', sender, NULL);
+}
+
+int
 pctx_quarantine(struct pctx *c, const char *reason)
 {
 	if (!may_edit(c, SMFIF_QUARANTINE) || *reason == '\0')

@@ -24,6 +24,7 @@
 #define SMFIF_DELRCPT 0x08UL
 #define SMFIF_CHGHDRS 0x10UL
 #define SMFIF_QUARANTINE 0x20UL
+#define SMFIF_CHGFROM 0x40UL
 
 /* protocol options (the protocol's SMFIP_* values) */
 #define SMFIP_NOUNKNOWN 0x100UL
@@ -88,11 +89,12 @@ int proto_listen(const char *spec, char *why, size_t whylen);
 /* proto_unix_path - the file of a unix socket SPEC, or NULL for inet */
 const char *proto_unix_path(const char *spec);
 /*
- * proto_unix_own - give the unix socket proto_listen() bound to UID:GID,
- * if the path is still that socket (the same inode; a link is never
- * followed).  0 (also when no unix socket was bound), or -1 with WHY set.
+ * proto_unix_own - give the unix socket proto_listen() bound to UID:GID
+ * (-1: unchanged) and MODE, if the path is still that socket (the same
+ * inode; a link is never followed).  0 (also when no unix socket was
+ * bound), or -1 with WHY set.
  */
-int proto_unix_own(uid_t uid, gid_t gid, char *why, size_t whylen);
+int proto_unix_own(uid_t uid, gid_t gid, mode_t mode, char *why, size_t whylen);
 /* proto_unix_adopt - remember PATH, a unix socket just bound (by this
  * file or by libmilter), as the one proto_unix_own() and
  * proto_unix_remove() act on; -1 with WHY set if it is not a socket. */
@@ -154,6 +156,8 @@ int pctx_addheader(struct pctx *, const char *name, const char *value);
 int pctx_insheader(struct pctx *, int index, const char *name, const char *value);
 int pctx_chgheader(struct pctx *, const char *name, int index, const char *value);
 int pctx_addrcpt(struct pctx *, const char *rcpt);
+/* pctx_chgfrom - the envelope sender becomes sender ("<addr>"), no ESMTP arguments */
+int pctx_chgfrom(struct pctx *, const char *sender);
 int pctx_delrcpt(struct pctx *, const char *rcpt);
 int pctx_quarantine(struct pctx *, const char *reason);
 

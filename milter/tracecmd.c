@@ -281,6 +281,9 @@ run_session(struct conn *c, const struct trace_opts *o, char *msg, size_t msglen
 	session_eom(c, &v, &e);
 	if (v.action == ACTION_CONTINUE)
 		session_rewrite_rcpts(c, note_rcpt_edit, c->trace, &v);
+	if (v.action == ACTION_CONTINUE &&
+	    session_new_sender(c, r->new_sender, sizeof(r->new_sender)) == 0)
+		r->new_sender[0] = '\0';
 	if (!step_end(r, s, &v, NULL)) {
 		r->authres = e.authres ? xstrdup(e.authres) : NULL;
 		r->received_spf = e.received_spf ? xstrdup(e.received_spf) : NULL;

@@ -53,6 +53,7 @@ struct trace_report {
 	int decided_stage;    /* where the decision came, -1: none */
 	char *authres, *received_spf, *tag; /* header fields that would be added */
 	char quarantine[300];
+	char new_sender[600]; /* SRS or BATV: the envelope sender it would change to, or "" */
 	int exit;
 	const struct trace *t;
 };

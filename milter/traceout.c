@@ -7,11 +7,12 @@
  * that would be added and the exit status.  JSON (-j): one object,
  *	{ "client", "policy", "config", "store",
  *	  "steps": [ { "stage", "arg", "checks": [{check, result, rule, reason}],
- *	               "dns": [{check, query, type, status, answers: []}],
+ *	               "dns": [{check, query, zone, type, status, answers: []}],
  *	               "facts": [{check, label, text}], "log": [],
  *	               "verdict": {action, rule, reason, reply}, "held" } ],
  *	  "message", "decision": {action, stage, rule, reason, reply},
- *	  "header": {name: value}, "quarantine", "exit" }
+ *	  "header": {name: value}, "quarantine", "sender" (SRS or BATV's new
+ *	  envelope sender, or null), "exit" }
  * Every string goes through one escaping function: what a client sent
  * (a HELO name, an address) cannot break the object.
  */
@@ -25,6 +26,16 @@ static const char *
 result_word(const struct verdict *v)
 {
 	return v->action == ACTION_CONTINUE ? "accept" : action_name(v->action);
+}
+
+/* a step that lets the session go on: "accept" for a recipient or the
+ * message, "continue" before (the MTA is told nothing yet) */
+static const char *
+step_word(const struct trace_step *s)
+{
+	if (s->v.action != ACTION_CONTINUE)
+		return action_name(s->v.action);
+	return s->stage == STAGE_RCPT || s->stage == STAGE_EOM ? "accept" : "continue";
 }
 
 /* ---- for people ---- */
@@ -42,8 +53,7 @@ text_verdict(const struct trace_step *s, FILE *out)
 		fprintf(out, "  => continue: the verdict of rule %s is held until RCPT (delay_reject)\n",
 			s->held);
 	} else {
-		fprintf(out, "  => %s\n", s->stage == STAGE_RCPT || s->stage == STAGE_EOM ? "accept"
-										: "continue");
+		fprintf(out, "  => %s\n", step_word(s));
 	}
 }
 
@@ -60,7 +70,8 @@ text_event(const struct trace_event *e, FILE *out)
 		fprintf(out, "  [%s] skipped: %s\n", e->check, e->text1);
 		break;
 	case TRACE_DNS:
-		fprintf(out, "  [%s] dns %s %s: %s", e->check, e->text2, e->text1, e->text3);
+		fprintf(out, "  [%s] dns %s %s%s%s%s: %s", e->check, e->text2, e->text1,
+			e->zone ? " (zone " : "", e->zone ? e->zone : "", e->zone ? ")" : "", e->text3);
 		for (int k = 0; k < e->nrr; k++)
 			fprintf(out, "%s%s", k ? ", " : " ", e->rr[k]);
 		fputc('\n', out);
@@ -111,6 +122,8 @@ print_text(const struct trace_report *r, FILE *out)
 		fprintf(out, "header: %s: %s\n", TAG_HEADER, r->tag);
 	if (r->quarantine[0])
 		fprintf(out, "quarantine: %s\n", r->quarantine);
+	if (r->new_sender[0])
+		fprintf(out, "sender change: %s\n", r->new_sender);
 	fprintf(out, "exit: %d\n", r->exit);
 }
 
@@ -149,13 +162,13 @@ jkey(const char *k, const char *v, bool comma, FILE *out)
 }
 
 static void
-jverdict(const struct verdict *v, FILE *out)
+jverdict(const struct verdict *v, const char *word, FILE *out)
 {
 	char reply[REPLY_LINE_MAX + 1];
 
 	reply_format(&v->reply, reply, sizeof(reply));
 	fputc('{', out);
-	jkey("action", result_word(v), false, out);
+	jkey("action", word, false, out);
 	jkey("rule", v->rule, true, out);
 	jkey("reason", v->reason, true, out);
 	jkey("reply", v->reply.code ? reply : NULL, true, out);
@@ -192,6 +205,7 @@ jevents(const struct trace_report *r, const struct trace_step *s, const char *na
 			jkey("reason", e->text1, true, out);
 		} else if (e->kind == TRACE_DNS) {
 			jkey("query", e->text1, true, out);
+			jkey("zone", e->zone, true, out);
 			jkey("type", e->text2, true, out);
 			jkey("status", e->text3, true, out);
 			fputs(",\"answers\":[", out);
@@ -231,7 +245,7 @@ print_json(const struct trace_report *r, FILE *out)
 		jevents(r, s, "facts", TRACE_FACT, out);
 		jevents(r, s, "log", TRACE_LOG, out);
 		fputs(",\"verdict\":", out);
-		jverdict(&s->v, out);
+		jverdict(&s->v, step_word(s), out);
 		fputc('}', out);
 		jkey("held", s->held, true, out);
 		fputc('}', out);
@@ -239,7 +253,7 @@ print_json(const struct trace_report *r, FILE *out)
 	fprintf(out, "],\"message\":%s",
 		r->nsteps > 0 && r->steps[r->nsteps - 1].stage == STAGE_EOM ? "true" : "false");
 	fputs(",\"decision\":", out);
-	jverdict(&r->decision, out);
+	jverdict(&r->decision, result_word(&r->decision), out);
 	jkey("stage", r->decided_stage >= 0 ? stage_name((enum stage)r->decided_stage) : NULL, true,
 	     out);
 	fprintf(out, ",\"accepted\":%u}", r->accepted);
@@ -257,6 +271,7 @@ print_json(const struct trace_report *r, FILE *out)
 		jkey(TAG_HEADER, r->tag, comma, out);
 	fputc('}', out);
 	jkey("quarantine", r->quarantine[0] ? r->quarantine : NULL, true, out);
+	jkey("sender", r->new_sender[0] ? r->new_sender : NULL, true, out);
 	fprintf(out, ",\"exit\":%d}\n", r->exit);
 }
 

@@ -6,7 +6,7 @@ set -eu
 
 build_pkgs="build-essential cmake pkg-config libmilter-dev libconfig-dev libcmocka-dev libunbound-dev libldns-dev
 	libspf2-dev libopendkim-dev libopendmarc-dev libpsl-dev libssl-dev publicsuffix
-	libpcre2-dev liblmdb-dev libhiredis-dev"
+	libpcre2-dev liblmdb-dev libhiredis-dev libmicrohttpd-dev zlib1g-dev"
 # t/fuzz (libFuzzer targets, t/fuzz/run.sh): clang and its runtime
 # libraries (libclang_rt.fuzzer, ASan, UBSan), Debian 12's clang 14
 fuzz_pkgs="clang libclang-rt-14-dev"
@@ -21,8 +21,10 @@ fuzz_pkgs="clang libclang-rt-14-dev"
 # the real callout backend of t/mta/recipients.t.sh (run privately, its
 # service stays stopped).  redis-server is the shared state store of the
 # store tests, started privately on a unix socket without persistence (its
-# system service is not used).
-test_pkgs="redis-server dovecot-core dovecot-lmtpd python3 python3-dkim python3-authres python3-spf nsd ldnsutils miltertest swaks postfix m4 libwrap0 liblockfile1 sasl2-bin libsasl2-modules groff-base procps iproute2 util-linux"
+# system service is not used).  curl scrapes doorman's metrics endpoint and
+# prometheus provides promtool, which checks the scrape (t/miltertest/metrics.sh;
+# the prometheus service is not used).
+test_pkgs="curl prometheus redis-server dovecot-core dovecot-lmtpd python3 python3-dkim python3-authres python3-spf nsd ldnsutils miltertest swaks postfix m4 libwrap0 liblockfile1 sasl2-bin libsasl2-modules groff-base procps iproute2 util-linux libxml2-utils"
 
 missing=""
 for p in $build_pkgs $fuzz_pkgs $test_pkgs; do

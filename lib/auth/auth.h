@@ -67,6 +67,16 @@ struct dmarc_fact {
 	const char *disposition; /* "reject", "quarantine", "none": what we apply */
 	const char *reason;      /* static */
 	bool from_unusable;      /* RFC 7489 6.6.1: no From domain to evaluate */
+	/* the record as seen, for aggregate reports (dmarc_history.h);
+	 * policy_domain[0] == '\0': no record was used */
+	char policy_domain[256]; /* where the record was found */
+	const char *pub_p, *pub_sp; /* p=, and sp= (p= when absent) */
+	int pub_pct;
+	bool pub_adkim_strict, pub_aspf_strict;
+	char pub_fo[16];         /* fo= as written, "0" when absent */
+	char pub_rua[512];       /* rua= as written, "" when absent */
+	bool dkim_aligned_pass, spf_aligned_pass; /* RFC 7489 policy_evaluated */
+	bool sampled_out;        /* pct= gave a weaker disposition */
 };
 
 struct dkim_state; /* the library's per-message handle (auth_dkim.c) */

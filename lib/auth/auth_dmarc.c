@@ -192,6 +192,7 @@ struct dmarc_record {
 	bool adkim_strict, aspf_strict;
 	int pct;
 	bool rua_ok; /* rua= has at least one syntactically valid URI */
+	char fo[16], rua[512]; /* as written, for aggregate reports */
 };
 
 static const char *
@@ -266,7 +267,10 @@ record_parse(const char *rec, struct dmarc_record *r)
 					n = n * 10 + (*d - '0'), digits++;
 				if (digits > 0 && digits <= 3 && v + digits == ve && n <= 100)
 					r->pct = n;
+			} else if (TAG("fo")) {
+				snprintf(r->fo, sizeof(r->fo), "%.*s", (int)(ve - v), v);
 			} else if (TAG("rua")) {
+				snprintf(r->rua, sizeof(r->rua), "%.*s", (int)(ve - v), v);
 				for (const char *u = v; u < ve && !r->rua_ok;) {
 					const char *comma = memchr(u, ',', (size_t)(ve - u));
 					const char *ue = comma ? comma : ve;
@@ -334,30 +338,37 @@ evaluate_one(struct conn *c, const struct auth_msg *m, const char *from, int pct
 	}
 	/* sp= applies to a From domain below the one that published */
 	out->policy = at_org && r.sp != NULL ? r.sp : r.p;
+	snprintf(out->policy_domain, sizeof(out->policy_domain), "%s", at_org ? org : from);
+	out->pub_p = r.p;
+	out->pub_sp = r.sp != NULL ? r.sp : r.p;
+	out->pub_pct = r.pct;
+	out->pub_adkim_strict = r.adkim_strict;
+	out->pub_aspf_strict = r.aspf_strict;
+	snprintf(out->pub_fo, sizeof(out->pub_fo), "%s", r.fo[0] ? r.fo : "0");
+	snprintf(out->pub_rua, sizeof(out->pub_rua), "%s", r.rua);
 
+	/* both identifiers are looked at: an aggregate report gives each */
 	for (int i = 0; i < m->nsigs && i < DKIM_SIGS_KEPT; i++) {
 		trace_fact(c->trace, "dmarc.alignment", "dkim d=%s (%s) %s with From %s", m->sigs[i].d, auth_result_name(m->sigs[i].result), dmarc_aligned(m->sigs[i].d, from, r.adkim_strict) ? "aligned" : "not aligned", from);
 		if (!dmarc_aligned(m->sigs[i].d, from, r.adkim_strict))
 			continue;
-		if (m->sigs[i].result == AUTH_PASS) {
-			out->result = AUTH_PASS;
-			out->disposition = "none";
-			out->reason = "aligned DKIM pass";
-			return;
-		}
-		if (m->sigs[i].result == AUTH_TEMPERROR)
+		if (m->sigs[i].result == AUTH_PASS)
+			out->dkim_aligned_pass = true;
+		else if (m->sigs[i].result == AUTH_TEMPERROR)
 			temp = true;
 	}
 	trace_fact(c->trace, "dmarc.alignment", "spf %s (%s) %s with From %s", m->spf_mailfrom.domain[0] ? m->spf_mailfrom.domain : "-", auth_result_name(m->spf_mailfrom.result), dmarc_aligned(m->spf_mailfrom.domain, from, r.aspf_strict) ? "aligned" : "not aligned", from);
 	if (dmarc_aligned(m->spf_mailfrom.domain, from, r.aspf_strict)) {
-		if (m->spf_mailfrom.result == AUTH_PASS) {
-			out->result = AUTH_PASS;
-			out->disposition = "none";
-			out->reason = "aligned SPF pass";
-			return;
-		}
-		if (m->spf_mailfrom.result == AUTH_TEMPERROR)
+		if (m->spf_mailfrom.result == AUTH_PASS)
+			out->spf_aligned_pass = true;
+		else if (m->spf_mailfrom.result == AUTH_TEMPERROR)
 			temp = true;
+	}
+	if (out->dkim_aligned_pass || out->spf_aligned_pass) {
+		out->result = AUTH_PASS;
+		out->disposition = "none";
+		out->reason = out->dkim_aligned_pass ? "aligned DKIM pass" : "aligned SPF pass";
+		return;
 	}
 	if (temp || m->dkim_incomplete) {
 		out->result = AUTH_TEMPERROR;
@@ -367,6 +378,7 @@ evaluate_one(struct conn *c, const struct auth_msg *m, const char *from, int pct
 	}
 	out->result = AUTH_FAIL;
 	out->reason = "no aligned SPF or DKIM pass";
+	out->sampled_out = pct_roll >= r.pct && strcmp(out->policy, "none") != 0;
 	out->disposition = pct_roll < r.pct ? out->policy : weaker(out->policy);
 }
 

@@ -14,11 +14,13 @@ const struct check *const checks[] = {
 	&check_fcrdns,
 	&check_helo,
 	&check_relay,
+	&check_fwd, /* BATV and SRS recipients untagged before they are validated */
 	&check_rcpt, /* recipient validation right after relay, as reject_unlisted_recipient */
 	&check_greylist, /* after relay and recipient validation: nothing stored for those refused */
 	&check_sender,
 	&check_sender_dns,
 	&check_rhsbl,
 	&check_spf,
+	&check_ratelimit, /* the last RCPT check: a recipient another check refused is not counted */
 	NULL,
 };

@@ -16,6 +16,7 @@
 #define DOORMAN_CHECK_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "session.h"
 
@@ -39,6 +40,8 @@ extern const struct check check_fcrdns;
 extern const struct check check_sender_dns;
 extern const struct check check_spf;
 extern const struct check check_greylist;
+extern const struct check check_ratelimit;
+extern const struct check check_fwd;
 
 /* relay resolution, exported for the unit tests */
 enum relay_dest {
@@ -55,6 +58,13 @@ enum relay_dest relay_resolve(const struct config *cfg, const struct addr *a, co
  * prvs= tags, SRS0/SRS1 rewriting: the original sender, +tags); "" for <> */
 void greylist_sender(const struct addr *a, char *out, size_t len);
 
+/* greylist_keys - the store keys of a triplet and of its client network:
+ * ip masked to bits, sender as greylist_sender gives it, rcpt in lower
+ * case (the one place that lays them out; bench/greylist_bench seeds with it) */
+struct store_key;
+void greylist_keys(const struct ipaddr *ip, int bits, const char *sender, const char *rcpt,
+                   struct store_key *triplet, struct store_key *net);
+
 /* greylisting's decisions since start, by kind (atomics) */
 enum greylist_count {
 	GREYLIST_NEW,
@@ -67,5 +77,24 @@ enum greylist_count {
 	GREYLIST_NCOUNTS
 };
 void greylist_counts(unsigned long out[GREYLIST_NCOUNTS]);
+
+/* rate limits (check_ratelimit.c).  ratelimit_window: the fixed window of
+ * now (its index, now / window) and the seconds left in it.  ratelimit_key:
+ * the counter of rule r for "messages" or "recipients" in window w; false
+ * when the session has no such key (no user, the null sender, no address).
+ * ratelimit_eom: count the message and weigh the messages limits (the end
+ * of message; the RCPT side is the registered check). */
+struct store_key;
+void ratelimit_window(int64_t now, long window, int64_t *index, long *ttl);
+bool ratelimit_key(const struct conn *c, const struct rate_rule *r, const char *what, int64_t w,
+                   struct store_key *k);
+void ratelimit_eom(struct conn *c, struct verdict *v);
+enum ratelimit_count {
+	RATELIMIT_OVER,          /* decisions over a limit that tempfailed */
+	RATELIMIT_DRYRUN,        /* over a limit in dry run: would have tempfailed */
+	RATELIMIT_STORE_FAILURE, /* the store could not answer */
+	RATELIMIT_NCOUNTS
+};
+void ratelimit_counts(unsigned long out[RATELIMIT_NCOUNTS]);
 
 #endif

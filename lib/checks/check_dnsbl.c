@@ -39,12 +39,13 @@ bl_ask(struct conn *c, const struct zonelist *zones, const char *const *subjects
 	int idx[64][2];
 	size_t nz = zones->n < 64 ? zones->n : 64;
 	char name[512], first[512] = "";
+	const char *first_zone = NULL;
 
 	memset(res, 0, sizeof(*res));
 	for (size_t z = 0; z < nz; z++)
 		for (int s = 0; s < nsub; s++) {
 			snprintf(name, sizeof(name), "%s.%s", subjects[s], zones->v[z].zone);
-			idx[z][s] = dns_batch_add(b, name, DNS_TYPE_A);
+			idx[z][s] = dns_batch_add_zone(b, name, DNS_TYPE_A, zones->v[z].zone);
 		}
 	session_dns_done(c, b);
 	for (size_t z = 0; z < nz; z++) {
@@ -69,7 +70,10 @@ bl_ask(struct conn *c, const struct zonelist *zones, const char *const *subjects
 						a->rr[r]);
 			}
 			if (listed && first[0] == '\0' && zone->weight > 0)
+			{
 				snprintf(first, sizeof(first), "%s.%s", subjects[s], zone->zone);
+				first_zone = zone->zone;
+			}
 		}
 		if (listed) {
 			size_t used = strlen(res->listed);
@@ -84,7 +88,7 @@ bl_ask(struct conn *c, const struct zonelist *zones, const char *const *subjects
 	if (res->score >= threshold && first[0] != '\0') {
 		const struct dns_answer *t;
 		b = session_dns(c);
-		dns_batch_add(b, first, DNS_TYPE_TXT);
+		dns_batch_add_zone(b, first, DNS_TYPE_TXT, first_zone);
 		session_dns_done(c, b);
 		if ((t = dns_batch_answer(b, 0))->status == DNS_FOUND)
 			snprintf(res->txt, sizeof(res->txt), "%s", t->rr[0]);

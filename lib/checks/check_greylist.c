@@ -136,6 +136,18 @@ greylist_sender(const struct addr *a, char *out, size_t len)
 	snprintf(out, len, "%.*s%s%s", (int)n, local, a->domain[0] ? "@" : "", a->domain);
 }
 
+void
+greylist_keys(const struct ipaddr *ip, int bits, const char *sender, const char *rcpt,
+              struct store_key *triplet, struct store_key *net)
+{
+	store_key_init(net, "greynet");
+	store_key_net(net, ip, bits);
+	store_key_init(triplet, "grey");
+	store_key_net(triplet, ip, bits);
+	store_key_str(triplet, sender);
+	store_key_str(triplet, rcpt);
+}
+
 /* the configured reply with {retry} replaced by the seconds to wait */
 static void
 retry_reply(const struct reply *r, int64_t retry, struct reply *out)
@@ -225,13 +237,8 @@ greylist_run(struct conn *c, enum stage st, struct verdict *v)
 	if (c->have_ip) {
 		int bits = (int)(c->ip.family == AF_INET ? p->greylist_ipv4_prefix
 		                                         : p->greylist_ipv6_prefix);
-		store_key_init(&nk, "greynet");
-		store_key_net(&nk, &c->ip, bits);
+		greylist_keys(&c->ip, bits, sender, rcpt, &tk, &nk);
 		snprintf(net, sizeof(net), "%s", strchr(nk.s, '|') + 1);
-		store_key_init(&tk, "grey");
-		store_key_net(&tk, &c->ip, bits);
-		store_key_str(&tk, sender);
-		store_key_str(&tk, rcpt);
 	}
 	if (why != NULL) {
 		count(GREYLIST_EXEMPT);

@@ -18,6 +18,7 @@
 #include <unbound.h>
 
 #include "dnscache.h"
+#include "metrics.h"
 #include "xalloc.h"
 
 #define DNS_TXT_MAX 1024
@@ -41,6 +42,8 @@ struct dns_query {
 	int idx;
 	int async_id;
 	bool pending;
+	struct metrics_slot *zone; /* its zone's counters (metrics.h), or NULL */
+	const char *zone_name;     /* the list's zone as given (the caller's), or NULL */
 };
 
 struct dns_batch {
@@ -278,13 +281,17 @@ dns_rr_text(int type, const unsigned char *data, int len)
 	}
 }
 
+/* a failure, counted for the process and for the query's zone */
+#define FAILED(d, zone) (COUNT(d, failures), metrics_dns(zone, MDNS_FAILURE))
+
 static void
-fill(struct dns *d, struct dns_answer *a, int type, int err, struct ub_result *r)
+fill(struct dns *d, struct metrics_slot *zone, struct dns_answer *a, int type, int err,
+     struct ub_result *r)
 {
 	if (err != 0 || r == NULL) {
 		a->status = DNS_TEMPFAIL;
 		a->why = "resolver_error";
-		COUNT(d, failures);
+		FAILED(d, zone);
 		return;
 	}
 	a->ttl = r->ttl;
@@ -296,7 +303,7 @@ fill(struct dns *d, struct dns_answer *a, int type, int err, struct ub_result *r
 	if (r->bogus) {
 		a->status = DNS_TEMPFAIL;
 		a->why = "dnssec_bogus";
-		COUNT(d, failures);
+		FAILED(d, zone);
 		return;
 	}
 	switch (r->rcode) {
@@ -309,7 +316,7 @@ fill(struct dns *d, struct dns_answer *a, int type, int err, struct ub_result *r
 	default:
 		a->status = DNS_TEMPFAIL;
 		a->why = r->rcode == 2 ? "servfail" : r->rcode == 5 ? "refused" : "rcode";
-		COUNT(d, failures);
+		FAILED(d, zone);
 		return;
 	}
 	for (int i = 0; r->havedata && r->data[i] != NULL && a->nrr < DNS_RR_MAX; i++) {
@@ -333,7 +340,7 @@ on_answer(void *mydata, int err, struct ub_result *r)
 	pthread_mutex_lock(&b->lock);
 	COUNT(b->d, answers);
 	if (q->pending) {
-		fill(b->d, &b->a[q->idx], r ? r->qtype : 0, err, r);
+		fill(b->d, q->zone, &b->a[q->idx], r ? r->qtype : 0, err, r);
 		dnscache_put(b->d->cache, q->name, q->type, &b->a[q->idx]);
 		q->pending = false;
 		b->pending--;
@@ -363,12 +370,19 @@ dns_batch_new(struct dns *d, unsigned budget)
 int
 dns_batch_add(struct dns_batch *b, const char *name, int type)
 {
+	return dns_batch_add_zone(b, name, type, NULL);
+}
+
+int
+dns_batch_add_zone(struct dns_batch *b, const char *name, int type, const char *zone)
+{
 	struct dns_query *q = xcalloc(1, sizeof(*q));
 	struct dns_answer got;
 	int idx, err;
 
 	q->name = xstrdup(name); /* for the cache, and the question a trace shows */
 	q->type = type;
+	q->zone_name = zone;
 
 	pthread_mutex_lock(&b->lock);
 	idx = b->n++;
@@ -378,12 +392,15 @@ dns_batch_add(struct dns_batch *b, const char *name, int type)
 	b->q[idx] = q;
 	q->b = b;
 	q->idx = idx;
+	q->zone = metrics_dns_zone(zone);
 	pthread_mutex_unlock(&b->lock);
 
 	/* a warm answer costs nothing of the budget */
 	if (dnscache_get(b->d->cache, name, type, &got)) {
 		COUNT(b->d, queries);
 		COUNT(b->d, cache_hits);
+		metrics_dns(q->zone, MDNS_QUERY);
+		metrics_dns(q->zone, MDNS_CACHE_HIT);
 		pthread_mutex_lock(&b->lock);
 		b->a[idx] = got;
 		pthread_mutex_unlock(&b->lock);
@@ -403,6 +420,7 @@ dns_batch_add(struct dns_batch *b, const char *name, int type)
 	pthread_mutex_unlock(&b->lock);
 
 	COUNT(b->d, queries);
+	metrics_dns(q->zone, MDNS_QUERY);
 	err = ub_resolve_async(b->d->ctx, name, type, 1 /* IN */, q, on_answer, &q->async_id);
 	if (err != 0) {
 		pthread_mutex_lock(&b->lock);
@@ -411,7 +429,7 @@ dns_batch_add(struct dns_batch *b, const char *name, int type)
 			b->a[idx].why = "resolver_error";
 			q->pending = false;
 			b->pending--;
-			COUNT(b->d, failures);
+			FAILED(b->d, q->zone);
 		}
 		pthread_mutex_unlock(&b->lock);
 	}
@@ -452,6 +470,7 @@ dns_batch_wait(struct dns_batch *b, int timeout_ms)
 				q->pending = false;
 				b->pending--;
 				COUNT(b->d, timeouts);
+				metrics_dns(q->zone, MDNS_TIMEOUT);
 			}
 		} else {
 			pthread_mutex_lock(&b->lock);
@@ -475,11 +494,12 @@ dns_batch_count(const struct dns_batch *b)
 }
 
 const char *
-dns_batch_question(const struct dns_batch *b, int i, int *type)
+dns_batch_question(const struct dns_batch *b, int i, int *type, const char **zone)
 {
 	if (i < 0 || i >= b->n)
 		return NULL;
 	*type = b->q[i]->type;
+	*zone = b->q[i]->zone_name;
 	return b->q[i]->name;
 }
 

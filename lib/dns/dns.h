@@ -94,6 +94,9 @@ struct dns_batch *dns_batch_new(struct dns *d, unsigned budget);
 /* dns_batch_add - start a query now; its index.  Over budget, the answer is
  * TEMPFAIL "budget" at once. */
 int dns_batch_add(struct dns_batch *b, const char *name, int type);
+/* dns_batch_add_zone - the same, counted in the metrics under a list's
+ * zone (metrics.h); dns_batch_add counts under "other". */
+int dns_batch_add_zone(struct dns_batch *b, const char *name, int type, const char *zone);
 /* dns_batch_wait - until every query has an answer or timeout_ms passed;
  * then every unanswered query is TEMPFAIL "timeout". */
 void dns_batch_wait(struct dns_batch *b, int timeout_ms);
@@ -102,9 +105,10 @@ const struct dns_answer *dns_batch_answer(const struct dns_batch *b, int i);
 unsigned dns_batch_sent(const struct dns_batch *b);
 void dns_batch_free(struct dns_batch *b);
 /* dns_batch_count, dns_batch_question - the queries added, and query i's
- * name and type (for the trace of doorman -t). */
+ * name, type and list zone (NULL: not a list's; the caller's string, as
+ * dns_batch_add_zone was given it), for the trace of doorman -t. */
 int dns_batch_count(const struct dns_batch *b);
-const char *dns_batch_question(const struct dns_batch *b, int i, int *type);
+const char *dns_batch_question(const struct dns_batch *b, int i, int *type, const char **zone);
 /* dns_type_name - "A", "TXT", ...; "TYPEn" style names are not needed. */
 const char *dns_type_name(int type);
 

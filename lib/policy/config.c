@@ -23,6 +23,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "schema.h"
 #include "xalloc.h"
 
@@ -48,6 +49,14 @@ strlist_free(struct strlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static void
+ratelist_free(struct ratelist *l)
+{
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
@@ -103,6 +112,7 @@ apply_string(const struct setting *s, void *field, const char *str, char *why, s
 	}
 	case ST_BOOL:
 	case ST_INT:
+	case ST_RATELIST:
 		break;
 	}
 	snprintf(why, whylen, "internal error: %s is not a string setting", s->name);
@@ -112,7 +122,8 @@ apply_string(const struct setting *s, void *field, const char *str, char *why, s
 static bool
 is_list(enum setting_type t)
 {
-	return t == ST_STRLIST || t == ST_CIDRLIST || t == ST_DOMLIST || t == ST_ZONELIST;
+	return t == ST_STRLIST || t == ST_CIDRLIST || t == ST_DOMLIST || t == ST_ZONELIST ||
+	       t == ST_RATELIST;
 }
 
 static void
@@ -126,6 +137,8 @@ clear_list(const struct setting *s, void *field)
 		domlist_free(field);
 	else if (s->type == ST_ZONELIST)
 		zonelist_free(field);
+	else if (s->type == ST_RATELIST)
+		ratelist_free(field);
 }
 
 /* Defaults are written as in the file; lists as comma-separated items. */
@@ -139,6 +152,8 @@ apply_default(const struct setting *s, void *base)
 	case ST_BOOL:
 		*(bool *)field = strcmp(s->def, "true") == 0;
 		return;
+	case ST_RATELIST:
+		return; /* none by default */
 	case ST_INT:
 		*(long *)field = strtol(s->def, NULL, 10);
 		return;
@@ -199,6 +214,132 @@ refuse(const struct setting *s, void *base)
 	apply_default(s, base);
 }
 
+const char *
+rate_key_name(enum rate_key k)
+{
+	static const char *const names[] = {[RATE_CLIENT] = "client",
+					    [RATE_NETWORK] = "network",
+					    [RATE_USER] = "user",
+					    [RATE_SENDER_DOMAIN] = "sender_domain"};
+	return names[k];
+}
+
+#define RATE_REPLY "450 4.7.1 Rate limit exceeded, try again later"
+
+/* one group of ratelimit.rules into r: 0, or -1 with why */
+static int
+rate_rule_parse(config_setting_t *g, struct rate_rule *r, char *why, size_t whylen)
+{
+	const char *str;
+	long long n;
+	bool have_key = false;
+
+	memset(r, 0, sizeof(*r));
+	r->rule.action = ACTION_TEMPFAIL;
+	if (reply_parse(RATE_REPLY, &r->rule.reply, why, whylen) < 0)
+		panic("rate limit reply: %s", why);
+	if (!config_setting_is_group(g)) {
+		snprintf(why, whylen, "a rule is a group, like { key = \"user\"; messages = 100; "
+				      "window = 3600; }");
+		return -1;
+	}
+	for (int i = 0; i < config_setting_length(g); i++) {
+		config_setting_t *f = config_setting_get_elem(g, (unsigned)i);
+		const char *name = config_setting_name(f);
+		int t = config_setting_type(f);
+		bool is_int = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
+
+		n = is_int ? config_setting_get_int64(f) : 0;
+		str = t == CONFIG_TYPE_STRING ? config_setting_get_string(f) : NULL;
+		if (strcmp(name, "key") == 0 && str != NULL) {
+			for (int k = RATE_CLIENT; k <= RATE_SENDER_DOMAIN && !have_key; k++)
+				if (strcmp(str, rate_key_name((enum rate_key)k)) == 0) {
+					r->key = (enum rate_key)k;
+					have_key = true;
+				}
+			if (!have_key) {
+				snprintf(why, whylen, "key \"%s\": client, network, user or sender_domain",
+					 str);
+				return -1;
+			}
+		} else if ((strcmp(name, "messages") == 0 || strcmp(name, "recipients") == 0) &&
+			   is_int) {
+			if (n < 0 || n > 100000000) {
+				snprintf(why, whylen, "%s %lld out of range 0..100000000", name, n);
+				return -1;
+			}
+			*(name[0] == 'm' ? &r->messages : &r->recipients) = (long)n;
+		} else if (strcmp(name, "window") == 0 && is_int) {
+			if (n < 1 || n > 7 * 86400) {
+				snprintf(why, whylen, "window %lld out of range 1..604800 seconds", n);
+				return -1;
+			}
+			r->window = (long)n;
+		} else if (strcmp(name, "action") == 0 && str != NULL) {
+			if (action_parse(str, &r->rule.action) < 0 ||
+			    (r->rule.action != ACTION_TEMPFAIL && r->rule.action != ACTION_DRYRUN)) {
+				snprintf(why, whylen, "action \"%s\": a rate limit can only tempfail or dryrun",
+					 str);
+				return -1;
+			}
+		} else if (strcmp(name, "reply") == 0 && str != NULL) {
+			if (reply_parse(str, &r->rule.reply, why, whylen) < 0)
+				return -1;
+			if (r->rule.reply.code / 100 != 4) {
+				snprintf(why, whylen, "reply %d: a rate limit's reply is a 4xx",
+					 r->rule.reply.code);
+				return -1;
+			}
+		} else {
+			snprintf(why, whylen, "\"%s\" is not a rule setting of the right type (key, "
+					      "messages, recipients, window, action, reply)", name);
+			return -1;
+		}
+	}
+	if (!have_key || r->window == 0 || (r->messages == 0 && r->recipients == 0)) {
+		snprintf(why, whylen, "a rule needs a key, a window and messages or recipients "
+				      "(above 0)");
+		return -1;
+	}
+	return 0;
+}
+
+/* ratelimit.rules: a list of groups, each refused at its own line */
+static void
+load_rates(struct loader *ld, const struct setting *s, void *base, config_setting_t *cs)
+{
+	struct ratelist *l = FIELD(base, s);
+	const char *file = src_file(ld, cs);
+	char why[512];
+
+	if (config_setting_type(cs) != CONFIG_TYPE_LIST) {
+		errs_add(ld->errs, file, (int)config_setting_source_line(cs),
+			 "%s must be a list of groups, like ( { key = \"user\"; messages = 100; "
+			 "window = 3600; } )", s->name);
+		return;
+	}
+	ratelist_free(l);
+	if (config_setting_length(cs) > RATE_RULES_MAX) {
+		errs_add(ld->errs, file, (int)config_setting_source_line(cs),
+			 "%s: at most %d rules", s->name, RATE_RULES_MAX);
+		return;
+	}
+	l->v = xcalloc(RATE_RULES_MAX, sizeof(*l->v));
+	for (int i = 0; i < config_setting_length(cs); i++) {
+		config_setting_t *g = config_setting_get_elem(cs, (unsigned)i);
+		struct rate_rule *r = &l->v[l->n];
+
+		if (rate_rule_parse(g, r, why, sizeof(why)) < 0) {
+			errs_add(ld->errs, src_file(ld, g), (int)config_setting_source_line(g),
+				 "%s: rule %d: %s", s->name, i + 1, why);
+			ratelist_free(l);
+			return;
+		}
+		r->line = (int)config_setting_source_line(g);
+		l->n++;
+	}
+}
+
 static void
 apply_value(struct loader *ld, const struct setting *s, void *base, config_setting_t *cs)
 {
@@ -208,7 +349,9 @@ apply_value(struct loader *ld, const struct setting *s, void *base, config_setti
 	int t = config_setting_type(cs);
 	char why[512];
 
-	if (is_list(s->type)) {
+	if (s->type == ST_RATELIST) {
+		load_rates(ld, s, base, cs);
+	} else if (is_list(s->type)) {
 		if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
 			errs_add(ld->errs, file, line, "%s must be a %s, like [\"a\", \"b\"]", s->name,
 				 setting_type_name(s->type));
@@ -470,6 +613,38 @@ load_greylist(struct loader *ld, config_setting_t *g, struct policy *p)
 		p->greylist_exemptions = exempt_load(path, ld->errs);
 }
 
+/* the key files of BATV and SRS, and the settings that need them */
+static void
+load_fwd(struct loader *ld, config_setting_t *g, struct policy *p)
+{
+	char full[4096];
+	const char *path;
+	bool batv = p->batv_sign || p->batv_domains.n > 0;
+
+	domlist_sort(&p->batv_domains);
+
+	if (*p->batv_keys_path &&
+	    (path = data_path(ld, g, "batv.keys", p->batv_keys_path, full, sizeof(full))))
+		p->batv_keys = keyfile_load(path, ld->errs);
+	else if (batv && *p->batv_keys_path == '\0')
+		errs_add(ld->errs, src_file(ld, g), p->line,
+			 "policy %s: batv.sign or batv.domains needs batv.keys (the file of keys)", p->name);
+	if (p->batv_sign && p->batv_domains.n == 0)
+		errs_add(ld->errs, src_file(ld, g), p->line,
+			 "policy %s: batv.sign needs batv.domains (the domains whose senders are signed)", p->name);
+	if (!p->srs_enabled)
+		return;
+	if (*p->srs_domain == '\0' || !domain_syntax_ok(p->srs_domain))
+		errs_add(ld->errs, src_file(ld, g), p->line,
+			 "policy %s: srs.enabled needs srs.domain (a domain name, the domain of our SRS addresses)",
+			 p->name);
+	if (*p->srs_secrets_path == '\0')
+		errs_add(ld->errs, src_file(ld, g), p->line,
+			 "policy %s: srs.enabled needs srs.secrets (the file of secrets)", p->name);
+	else if ((path = data_path(ld, g, "srs.secrets", p->srs_secrets_path, full, sizeof(full))))
+		p->srs_secrets = keyfile_load(path, ld->errs);
+}
+
 static void
 free_recipients(struct policy *p)
 {
@@ -515,6 +690,7 @@ load_policies(struct loader *ld, config_t *cf, struct config *c)
 		p->client_access = load_table(ld, g, "client.access", p->client_access_path, true);
 		load_recipients(ld, g, p);
 		load_greylist(ld, g, p);
+		load_fwd(ld, g, p);
 	}
 }
 
@@ -577,6 +753,8 @@ config_free(struct config *c)
 		access_free(p->client_access);
 		free_recipients(p);
 		exempt_free(p->greylist_exemptions);
+		keyfile_free(p->batv_keys);
+		keyfile_free(p->srs_secrets);
 		free(p->name);
 	}
 	free(c->policies);

@@ -25,6 +25,7 @@
 #include "domlist.h"
 #include "errs.h"
 #include "exempt.h"
+#include "keyfile.h"
 #include "pattern.h"
 #include "rcptlist.h"
 #include "reply.h"
@@ -42,6 +43,24 @@ struct rcpt_domain {
 	struct rcptlist *list; /* or NULL */
 	const char *callout;   /* backend (points into rcpt_callouts), or NULL */
 };
+
+/* A rate limit (check_ratelimit.c): what it counts per, its limits (0: none)
+ * over a window of seconds, and what exceeding it does. */
+enum rate_key { RATE_CLIENT, RATE_NETWORK, RATE_USER, RATE_SENDER_DOMAIN };
+#define RATE_RULES_MAX 8
+struct rate_rule {
+	enum rate_key key;
+	long messages;
+	long recipients;
+	long window;
+	struct rule rule; /* tempfail or dryrun, and the reply */
+	int line;         /* where the rule is written, for the log */
+};
+struct ratelist {
+	struct rate_rule *v;
+	size_t n;
+};
+const char *rate_key_name(enum rate_key k);
 
 /* When you add a field here, add its setting to schema.c and document it in
  * man/doorman.conf.5 (t/man/check-man.sh checks the two agree). */
@@ -144,6 +163,26 @@ struct policy {
 	char *greylist_exemptions_path;
 	struct rule greylist_store_failure;
 	struct exempt_list *greylist_exemptions; /* loaded from greylist_exemptions_path */
+
+	/* rate limits (check_ratelimit.c) */
+	struct ratelist ratelimit_rules;
+	long ratelimit_ipv4_prefix;
+	long ratelimit_ipv6_prefix;
+	struct rule ratelimit_store_failure;
+	/* BATV and SRS (session_fwd.c) */
+	bool batv_sign;
+	struct domlist batv_domains;
+	char *batv_keys_path;
+	long batv_max_age;
+	struct rule batv;
+	struct keyset *batv_keys;       /* loaded from batv_keys_path */
+	bool srs_enabled;
+	char *srs_domain;
+	char *srs_secrets_path;
+	long srs_max_age;
+	char *srs_separator;
+	struct rule srs;
+	struct keyset *srs_secrets;     /* loaded from srs_secrets_path */
 };
 
 struct config {
@@ -152,6 +191,8 @@ struct config {
 
 	char *socket;
 	char *user;
+	char *socket_group; /* empty: milter.user's primary group (or the starting one) */
+	char *socket_mode;  /* octal, checked by the schema */
 	char *pidfile;
 	long timeout;
 	char *engine; /* "native" or "libmilter" (milter/engine.c) */
@@ -159,6 +200,8 @@ struct config {
 
 	char *log_facility;
 	bool log_accepts;
+
+	char *metrics_listen; /* empty: no metrics endpoint (milter/metrics_http.c) */
 
 	struct strlist me_hostnames;
 	struct cidrlist me_addresses;
@@ -174,6 +217,12 @@ struct config {
 
 	char *authserv_id;  /* after load: never empty (me.hostnames[0] or the host name) */
 	char *public_suffix_list;
+	/* DMARC aggregate reports (dmarc_history.h, milter/report.c) */
+	char *dmarc_history;         /* "": no rows written */
+	char *dmarc_report_org;      /* "": authserv_id */
+	char *dmarc_report_from;     /* "": postmaster@authserv_id */
+	char *dmarc_report_contact;  /* extra_contact_info; "": none */
+	char *dmarc_report_sendmail;
 
 	char *default_policy_name;
 	struct policy *policies;

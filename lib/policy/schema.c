@@ -10,6 +10,7 @@
 #include "schema.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "callout.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "reply.h"
 #include "store.h"
 
@@ -58,6 +60,16 @@ check_socket(const void *field, char *why, size_t whylen)
 	snprintf(why, whylen,
 		 "\"%s\" is not a milter socket (unix:/path, inet:port@address, inet6:port@address)", s);
 	return -1;
+}
+
+/* metrics.listen: empty, unix:/path or a numeric address:port */
+static int
+check_metrics_listen(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+	struct metrics_addr a;
+
+	return *s == '\0' ? 0 : metrics_listen_parse(s, &a, why, whylen);
 }
 
 static int
@@ -256,6 +268,59 @@ check_readable(const void *field, char *why, size_t whylen)
 		return 0;
 	if (*s != '/' || access(s, R_OK) != 0) {
 		snprintf(why, whylen, "\"%s\": %s", s, *s != '/' ? "must be an absolute path" : strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_history(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+
+	if (*s == '\0' || (*s == '/' && s[strlen(s) - 1] != '/'))
+		return 0;
+	snprintf(why, whylen, "\"%s\" must be an absolute file name", s);
+	return -1;
+}
+
+static int
+check_sendmail(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+
+	if (*s == '/')
+		return 0;
+	snprintf(why, whylen, "\"%s\" must be an absolute path", s);
+	return -1;
+}
+
+/* a line of the report's XML and of its mail header: printable ASCII */
+static int
+check_report_text(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < ' ' || (unsigned char)*p > '~') {
+			snprintf(why, whylen, "\"%s\" must be printable ASCII on one line", s);
+			return -1;
+		}
+	return 0;
+}
+
+static int
+check_report_from(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+	const char *at = strrchr(s, '@');
+
+	if (*s == '\0')
+		return 0;
+	if (check_report_text(field, why, whylen) < 0)
+		return -1;
+	if (at == NULL || at == s || at[1] == '\0' || strpbrk(s, " <>\"(),;:\\[]") != NULL) {
+		snprintf(why, whylen, "\"%s\" is not a plain address local@domain", s);
 		return -1;
 	}
 	return 0;
@@ -538,6 +603,46 @@ check_grey_action(const void *field, char *why, size_t whylen)
 	return -1;
 }
 
+/* a group name of this system, or empty */
+static int
+check_group(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	if (*s == '\0')
+		return 0;
+	if (getgrnam_r(s, &gr, buf, sizeof(buf), &res) != 0 || res == NULL) {
+		snprintf(why, whylen, "no such group \"%s\"", s);
+		return -1;
+	}
+	return 0;
+}
+
+/* an octal file mode the socket's owner can use and other users cannot write */
+static int
+check_socket_mode(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+	char *end;
+	long m = strtol(s, &end, 8);
+
+	if (*s == '\0' || *end != '\0' || m < 0 || m > 0777 || strspn(s, "01234567") != strlen(s)) {
+		snprintf(why, whylen, "\"%s\" is not an octal mode such as 0660", s);
+		return -1;
+	}
+	if ((m & 0600) != 0600) {
+		snprintf(why, whylen, "%s: the owner must be able to read and write the socket", s);
+		return -1;
+	}
+	if (m & 0002) {
+		snprintf(why, whylen, "%s: every local user could talk to the milter; use socket_group", s);
+		return -1;
+	}
+	return 0;
+}
+
 /* a store that fails never holds mail with a 5xx, and never opens anything */
 static int
 check_store_failure(const void *field, char *why, size_t whylen)
@@ -550,14 +655,56 @@ check_store_failure(const void *field, char *why, size_t whylen)
 	return -1;
 }
 
+/* ---- BATV and SRS (lib/session_fwd.c) ---- */
+
+static int
+check_batv_age(const void *field, char *why, size_t whylen)
+{
+	/* the tag's day wraps at 1000 (batv.h): far below it */
+	return in_range(field, 1, 365, "days", why, whylen);
+}
+
+static int
+check_srs_age(const void *field, char *why, size_t whylen)
+{
+	/* the timestamp wraps at 1024 days (srs.h) */
+	return in_range(field, 1, 365, "days", why, whylen);
+}
+
+static int
+check_srs_separator(const void *field, char *why, size_t whylen)
+{
+	const char *s = *(char *const *)field;
+
+	if (strlen(s) == 1 && strchr("=+-", s[0]) != NULL)
+		return 0;
+	snprintf(why, whylen, "\"%s\" is not an SRS separator: one of = + - (as postsrsd's -a)", s);
+	return -1;
+}
+
+static int
+check_fwd_action(const void *field, char *why, size_t whylen)
+{
+	enum action a = *(const enum action *)field;
+
+	if (a == ACTION_REJECT || a == ACTION_DRYRUN)
+		return 0;
+	snprintf(why, whylen, "a bad tag can only be rejected, or logged with dryrun while rolling out");
+	return -1;
+}
+
 const struct setting schema[] = {
 	/* global: the milter socket and the process */
 	{ "milter.socket", G(socket), ST_STRING, "inet:8891@127.0.0.1", check_socket,
 	  "socket the MTA connects to: unix:/path, inet:port@address or inet6:port@address" },
 	{ "milter.user", G(user), ST_STRING, "", check_user,
 	  "user to run as after binding the socket; empty keeps the starting user" },
-	{ "milter.pidfile", G(pidfile), ST_STRING, "/run/doorman.pid", check_absolute,
-	  "file the process id is written to, before dropping privileges; empty for none" },
+	{ "milter.socket_group", G(socket_group), ST_STRING, "", check_group,
+	  "group of a unix socket (the MTA's user joins it); empty: milter.user's primary group, or the starting user's" },
+	{ "milter.socket_mode", G(socket_mode), ST_STRING, "0660", check_socket_mode,
+	  "octal mode of a unix socket; never writable by other users" },
+	{ "milter.pidfile", G(pidfile), ST_STRING, "/run/doorman/doorman.pid", check_absolute,
+	  "file the process id is written to before dropping privileges, removed at stop; its directory is made for milter.user when missing; empty for none" },
 	{ "milter.timeout", G(timeout), ST_INT, "600", check_timeout,
 	  "seconds a connection may wait for the MTA's next command before doorman closes it" },
 	{ "milter.engine", G(engine), ST_STRING, "native", check_engine,
@@ -568,6 +715,8 @@ const struct setting schema[] = {
 	  "syslog facility (mail, daemon, user, local0..local7); -f logs to stderr instead" },
 	{ "log.accepts", G(log_accepts), ST_BOOL, "true", NULL,
 	  "also log a line for each accepted recipient, not only for rejections" },
+	{ "metrics.listen", G(metrics_listen), ST_STRING, "", check_metrics_listen,
+	  "Prometheus metrics endpoint: address:port or unix:/path; empty: none (at start only)" },
 
 	/* global: who we are, whom we trust, what we receive mail for */
 	{ "me.hostnames", G(me_hostnames), ST_STRLIST, "", NULL,
@@ -596,6 +745,16 @@ const struct setting schema[] = {
 	{ "dmarc.public_suffix_list", G(public_suffix_list), ST_STRING,
 	  "/usr/share/publicsuffix/public_suffix_list.dat", check_readable,
 	  "public suffix list that gives organizational domains (read at start; a change needs a restart)" },
+	{ "dmarc.history", G(dmarc_history), ST_STRING, "", check_history,
+	  "file a row per DMARC-evaluated message is appended to, for doorman -R's aggregate reports; empty: none" },
+	{ "dmarc.report_org", G(dmarc_report_org), ST_STRING, "", check_report_text,
+	  "org_name of the aggregate reports; empty: auth.authserv_id" },
+	{ "dmarc.report_from", G(dmarc_report_from), ST_STRING, "", check_report_from,
+	  "sender (envelope and From:) of the aggregate reports; empty: postmaster@ auth.authserv_id" },
+	{ "dmarc.report_contact", G(dmarc_report_contact), ST_STRING, "", check_report_text,
+	  "extra_contact_info of the aggregate reports (a URL or a telephone number); empty: none" },
+	{ "dmarc.report_sendmail", G(dmarc_report_sendmail), ST_STRING, "/usr/sbin/sendmail",
+	  check_sendmail, "sendmail(1) program doorman -R hands the reports to" },
 	/* global: the state store (lib/store/store.h) */
 	{ "store.backend", G(store_backend), ST_STRING, "lmdb", check_store_backend,
 	  "where state lives: lmdb (a file on this host) or redis (shared by several MX hosts)" },
@@ -848,6 +1007,47 @@ const struct setting schema[] = {
 	{ "greylist.store_failure_reply", P(greylist_store_failure.reply), ST_REPLY,
 	  "451 4.3.0 Temporary failure of the greylisting state, try again later", NULL,
 	  "reply for greylist.store_failure = tempfail" },
+
+	/* rate limits (check_ratelimit.c) */
+	{ "ratelimit.rules", P(ratelimit_rules), ST_RATELIST, "", NULL,
+	  "rate limits: a list of groups { key; messages; recipients; window; action; reply; }, counted in fixed windows" },
+	{ "ratelimit.ipv4_prefix", P(ratelimit_ipv4_prefix), ST_INT, "24", check_ipv4_prefix,
+	  "bits of an IPv4 client address that make its network, for key = \"network\"" },
+	{ "ratelimit.ipv6_prefix", P(ratelimit_ipv6_prefix), ST_INT, "64", check_ipv6_prefix,
+	  "bits of an IPv6 client address that make its network, for key = \"network\"" },
+	{ "ratelimit.store_failure", P(ratelimit_store_failure.action), ST_ACTION, "accept",
+	  check_store_failure,
+	  "what a store that cannot answer does to a rate limit decision: accept (logged, counted) or tempfail" },
+	{ "ratelimit.store_failure_reply", P(ratelimit_store_failure.reply), ST_REPLY,
+	  "451 4.3.0 Temporary failure of the rate limit state, try again later", NULL,
+	  "reply for ratelimit.store_failure = tempfail" },
+	{ "batv.sign", P(batv_sign), ST_BOOL, "false", NULL,
+	  "sign the envelope sender of authenticated users in batv.domains with a BATV prvs= tag (change-sender at end of message)" },
+	{ "batv.domains", P(batv_domains), ST_DOMLIST, "", NULL,
+	  "domains whose senders are signed and whose bounces (null sender) must carry a valid tag" },
+	{ "batv.keys", P(batv_keys_path), ST_STRING, "", NULL,
+	  "file of BATV keys, one per line of at least 16 bytes: the first signs, all verify; relative to the policy file" },
+	{ "batv.max_age", P(batv_max_age), ST_INT, "7", check_batv_age,
+	  "days a tag stays valid after it was signed" },
+	{ "batv.action", P(batv.action), ST_ACTION, "reject", check_fwd_action,
+	  "action for a bounce to a batv.domains address without a valid tag (reject, or dryrun to log would=reject)" },
+	{ "batv.reply", P(batv.reply), ST_REPLY,
+	  "550 5.7.1 Bounce address tag is missing, invalid or expired: this is not a reply to our mail", NULL,
+	  "reply for batv.action" },
+	{ "srs.enabled", P(srs_enabled), ST_BOOL, "false", NULL,
+	  "rewrite the envelope sender of mail an alias sends to a domain that is not local (SRS0/SRS1, as postsrsd), and deliver bounces to those addresses to the original sender" },
+	{ "srs.domain", P(srs_domain), ST_STRING, "", NULL,
+	  "the domain of our SRS addresses; it must be a local domain so their bounces reach us" },
+	{ "srs.secrets", P(srs_secrets_path), ST_STRING, "", NULL,
+	  "file of SRS secrets, one per line of at least 16 bytes: the first signs, all verify; relative to the policy file" },
+	{ "srs.max_age", P(srs_max_age), ST_INT, "21", check_srs_age,
+	  "days an SRS address stays valid (postsrsd: 21)" },
+	{ "srs.separator", P(srs_separator), ST_STRING, "=", check_srs_separator,
+	  "the character after SRS0/SRS1: = + or - (postsrsd's -a)" },
+	{ "srs.action", P(srs.action), ST_ACTION, "reject", check_fwd_action,
+	  "action for a recipient at srs.domain that is an SRS address with a bad hash or an expired timestamp" },
+	{ "srs.reply", P(srs.reply), ST_REPLY,
+	  "550 5.7.1 Invalid or expired SRS address", NULL, "reply for srs.action" },
 };
 
 const size_t schema_len = sizeof(schema) / sizeof(schema[0]);
@@ -859,7 +1059,7 @@ setting_type_name(enum setting_type t)
 		[ST_BOOL] = "boolean",	      [ST_INT] = "integer",	[ST_STRING] = "string",
 		[ST_STRLIST] = "string list", [ST_ACTION] = "action",	[ST_REPLY] = "reply",
 		[ST_CIDRLIST] = "CIDR list",  [ST_DOMLIST] = "domain list",
-		[ST_ZONELIST] = "zone list",
+		[ST_ZONELIST] = "zone list",  [ST_RATELIST] = "list of rate limit groups",
 	};
 	return names[t];
 }

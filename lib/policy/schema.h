@@ -25,6 +25,7 @@ enum setting_type {
 	ST_CIDRLIST,
 	ST_DOMLIST,
 	ST_ZONELIST,
+	ST_RATELIST, /* a list of groups: the loader reads it (config.c load_rates) */
 };
 
 struct setting {

@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "xalloc.h"
 
 struct store {
@@ -237,6 +238,8 @@ grey_step(const struct store_val *trip, bool have_trip, const struct store_val *
 		/* renew the network's entry so a steady sender stays allowed */
 		r->state = GREY_ALLOWED;
 		r->passes = passes;
+		if (net->n >= 2 && p->now - net->f[1] < p->lifetime / GREY_RENEW_DIV)
+			return; /* renewed lately: a read, no write */
 		out->write_net = true;
 		out->net = (struct store_val){.f = {passes, p->now}, .n = 2};
 		out->net_ttl = p->lifetime;
@@ -257,6 +260,13 @@ grey_step(const struct store_val *trip, bool have_trip, const struct store_val *
 		return;
 	}
 	r->state = GREY_PASSED;
+	if (trip->f[2] > 0 && p->now - trip->f[1] < p->lifetime / GREY_RENEW_DIV &&
+	    !(p->auto_allow > 0 && passes < p->auto_allow)) {
+		/* a passed triplet renewed lately, and no pass to count towards
+		 * auto_allow: nothing to write, the hot path stays a read */
+		r->passes = passes;
+		return;
+	}
 	r->passes = passes + 1;
 	out->write_triplet = true;
 	out->triplet = (struct store_val){.f = {trip->f[0], p->now, trip->f[2] + 1}, .n = 3};
@@ -315,12 +325,14 @@ store_stats_get(struct store_stats *out)
 	out->reconnects = __atomic_load_n(&n_reconnects, __ATOMIC_RELAXED);
 }
 
+/* an operation's result, counted for the process and per backend and op (metrics.h) */
 static int
-counted(int rc)
+counted(const struct store *s, const char *op, int rc)
 {
 	__atomic_add_fetch(&n_ops, 1, __ATOMIC_RELAXED);
 	if (rc == STORE_TEMPFAIL)
 		__atomic_add_fetch(&n_failures, 1, __ATOMIC_RELAXED);
+	metrics_store(s->ops->name, op, rc == STORE_TEMPFAIL);
 	return rc;
 }
 
@@ -358,45 +370,70 @@ store_get(struct store *s, const struct store_key *k, struct store_val *v)
 {
 	memset(v, 0, sizeof(*v));
 	if (k->bad)
-		return counted(STORE_TEMPFAIL);
-	return counted(s->ops->get(s->h, k, v, store_now()));
+		return counted(s, "get", STORE_TEMPFAIL);
+	return counted(s, "get", s->ops->get(s->h, k, v, store_now()));
 }
 
 int
 store_put(struct store *s, const struct store_key *k, const struct store_val *v, long ttl)
 {
 	if (k->bad || v->n > STORE_FIELDS)
-		return counted(STORE_TEMPFAIL);
+		return counted(s, "put", STORE_TEMPFAIL);
 	if (readonly)
-		return counted(0);
-	return counted(s->ops->put(s->h, k, v, ttl, store_now()));
+		return counted(s, "put", 0);
+	return counted(s, "put", s->ops->put(s->h, k, v, ttl, store_now()));
 }
 
 int
 store_incr(struct store *s, const struct store_key *k, long window, int64_t by, int64_t *count)
 {
-	*count = 0;
-	if (k->bad || window <= 0)
-		return counted(STORE_TEMPFAIL);
-	if (readonly) {
-		struct store_val cur = { 0 };
-		int rc = s->ops->get(s->h, k, &cur, store_now());
+	struct store_count c = {.key = k, .ttl = window, .by = by};
+	int rc = store_counts(s, &c, 1);
+
+	*count = c.count;
+	return rc;
+}
+
+/* store_counts without writing: the counts the step would reach */
+static int
+counts_peek(struct store *s, struct store_count *c, size_t n)
+{
+	int64_t now = store_now();
+
+	for (size_t i = 0; i < n; i++) {
+		struct store_val cur = {0};
+		int rc = s->ops->get(s->h, c[i].key, &cur, now);
+
 		if (rc == STORE_TEMPFAIL)
-			return counted(rc);
-		*count = (rc == STORE_FOUND && cur.n > 0 ? cur.f[0] : 0) + by;
-		return counted(0);
+			return STORE_TEMPFAIL;
+		c[i].count = (rc == STORE_FOUND && cur.n > 0 ? cur.f[0] : 0) + c[i].by;
 	}
-	return counted(s->ops->incr(s->h, k, window, by, count, store_now()));
+	return 0;
+}
+
+int
+store_counts(struct store *s, struct store_count *c, size_t n)
+{
+	if (n == 0 || n > STORE_COUNTS_MAX)
+		return counted(s, "incr", STORE_TEMPFAIL);
+	for (size_t i = 0; i < n; i++) {
+		c[i].count = 0;
+		if (c[i].key->bad || c[i].ttl <= 0)
+			return counted(s, "incr", STORE_TEMPFAIL);
+	}
+	if (readonly)
+		return counted(s, "incr", counts_peek(s, c, n));
+	return counted(s, "incr", s->ops->counts(s->h, c, n, store_now()));
 }
 
 int
 store_del(struct store *s, const struct store_key *k)
 {
 	if (k->bad)
-		return counted(STORE_TEMPFAIL);
+		return counted(s, "del", STORE_TEMPFAIL);
 	if (readonly)
-		return counted(0);
-	return counted(s->ops->del(s->h, k));
+		return counted(s, "del", 0);
+	return counted(s, "del", s->ops->del(s->h, k));
 }
 
 int
@@ -409,8 +446,8 @@ store_scan(struct store *s, const struct store_key *prefix,
 	/* the entries under the prefix's parts: "grey|" must not find "greynet|" */
 	key_append(&under, "", 0);
 	if (under.bad)
-		return counted(STORE_TEMPFAIL);
-	return counted(s->ops->scan(s->h, &under, fn, arg, store_now()));
+		return counted(s, "scan", STORE_TEMPFAIL);
+	return counted(s, "scan", s->ops->scan(s->h, &under, fn, arg, store_now()));
 }
 
 /* store_grey's decision from what the records hold, nothing written */
@@ -435,10 +472,10 @@ store_grey(struct store *s, const struct store_key *triplet, const struct store_
 {
 	memset(r, 0, sizeof(*r));
 	if (triplet->bad || net->bad)
-		return counted(STORE_TEMPFAIL);
+		return counted(s, "grey", STORE_TEMPFAIL);
 	if (readonly)
-		return counted(grey_peek(s, triplet, net, p, r));
-	return counted(s->ops->grey(s->h, triplet, net, p, r));
+		return counted(s, "grey", grey_peek(s, triplet, net, p, r));
+	return counted(s, "grey", s->ops->grey(s->h, triplet, net, p, r));
 }
 
 /* ---- the process's stores ---- */
@@ -529,7 +566,9 @@ store_shared(const struct config *cfg)
 	}
 	s = e->s;
 	pthread_mutex_unlock(&shared_lock);
-	if (s == NULL)
+	if (s == NULL) {
 		__atomic_add_fetch(&n_failures, 1, __ATOMIC_RELAXED);
+		metrics_store(o.backend == STORE_REDIS ? "redis" : "lmdb", "open", true);
+	}
 	return s;
 }

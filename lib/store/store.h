@@ -13,6 +13,7 @@
  *	struct store *s = store_open(&opts, why, sizeof(why));
  *	switch (store_get(s, &k, &val)) { STORE_FOUND, STORE_NOTFOUND, STORE_TEMPFAIL }
  *	store_put(s, &k, &val, ttl); store_incr(s, &k, window, by, &count);
+ *	store_counts(s, counts, n);
  *	store_del(s, &k); store_scan(s, &prefix, fn, arg);
  *	store_grey(s, &triplet, &net, &params, &result);
  *	store_close(s);
@@ -36,7 +37,10 @@
  *
  *	store_incr is an atomic counter over a fixed window: the first
  *	increment creates it with a time to live of window seconds, later
- *	ones add to it without extending that.  store_grey is greylisting's
+ *	ones add to it without extending that.  store_counts is the same over
+ *	several counters in one step (one write transaction in LMDB, one
+ *	EVALSHA in Redis): a rate limit decision is one round trip however
+ *	many limits it weighs.  store_grey is greylisting's
  *	decision in one atomic step (one write transaction in LMDB, one
  *	EVALSHA in Redis), see struct grey_params.
  *
@@ -87,11 +91,23 @@ enum store_result {
 	1 /* when you change the value layout, bump this and                                       \
 	   * keep reading the older ones (store.c, the Lua script) */
 #define STORE_RETRY_MS 1000
+#define GREY_RENEW_DIV 100 /* see grey_step */
 
 struct store_key {
 	char s[STORE_KEY_MAX + 1];
 	size_t len;
 	bool bad; /* a part did not fit: every operation on it fails */
+};
+
+/* One counter of store_counts: key, the time to live a new counter gets,
+ * what to add (0 reads it; a counter absent is created at 0), and its
+ * value after the step. */
+#define STORE_COUNTS_MAX 16
+struct store_count {
+	const struct store_key *key;
+	long ttl;
+	int64_t by;
+	int64_t count; /* out */
 };
 
 struct store_val {
@@ -145,8 +161,7 @@ struct store_ops {
 	int (*get)(void *h, const struct store_key *k, struct store_val *v, int64_t now);
 	int (*put)(void *h, const struct store_key *k, const struct store_val *v, long ttl,
 	           int64_t now);
-	int (*incr)(void *h, const struct store_key *k, long window, int64_t by, int64_t *count,
-	            int64_t now);
+	int (*counts)(void *h, struct store_count *c, size_t n, int64_t now);
 	int (*del)(void *h, const struct store_key *k);
 	int (*scan)(void *h, const struct store_key *prefix,
 	            int (*fn)(void *arg, const char *key, const struct store_val *v,
@@ -178,7 +193,11 @@ size_t store_val_encode(const struct store_val *v, char *buf, size_t len);
 int store_val_decode(const char *buf, size_t len, struct store_val *v);
 
 /* grey_step - greylisting's decision over the two records as read; fills
- * what to write back (want_* true) with its time to live.  The LMDB backend
+ * what to write back (want_* true) with its time to live.  A passed triplet
+ * (or an allowed network) last renewed less than lifetime/GREY_RENEW_DIV
+ * ago is not written again, unless its pass still counts towards
+ * auto_allow: the entry's expiry and "last seen" lag by at most that, and
+ * the hot path of known senders is a read.  The LMDB backend
  * runs it inside one write transaction; the Redis Lua script mirrors it
  * (store_redis.c: when you change this, change the script). */
 struct grey_step {
@@ -217,6 +236,9 @@ int store_get(struct store *s, const struct store_key *k, struct store_val *v);
 /* put, incr, del: 0, or STORE_TEMPFAIL */
 int store_put(struct store *s, const struct store_key *k, const struct store_val *v, long ttl);
 int store_incr(struct store *s, const struct store_key *k, long window, int64_t by, int64_t *count);
+/* store_counts - n (1..STORE_COUNTS_MAX) counters in one atomic step:
+ * 0 with each c[i].count set, or STORE_TEMPFAIL (none changed). */
+int store_counts(struct store *s, struct store_count *c, size_t n);
 int store_del(struct store *s, const struct store_key *k);
 /* store_scan - fn for each live entry under prefix (its key is the prefix's
  * parts and more: "grey" lists "grey|...", not "greynet|...") (fn

@@ -58,7 +58,9 @@
  * The read-modify-write steps, run atomically by Redis.  ARGV[1] names the
  * step.  "grey" mirrors grey_step() in store.c (when you change one,
  * change the other; test_store runs the same cases through both);
- * "incr" is store_incr's fixed-window counter.  A value of an unknown
+ * "incr" is store_counts' fixed-window counters: KEYS, then a (by, ttl)
+ * pair of ARGV per key; every value is read before any is written, so an
+ * unreadable one changes none.  A value of an unknown
  * version is an error reply, never misread.
  */
 static const char script[] =
@@ -72,15 +74,23 @@ static const char script[] =
     "end\n"
     "local function enc(t) return '1:' .. table.concat(t, ',') end\n"
     "if ARGV[1] == 'incr' then\n"
-    "  local v = dec(redis.call('GET', KEYS[1]))\n"
-    "  if v == false then return redis.error_reply('unreadable value') end\n"
-    "  if v and #v >= 1 then\n"
-    "    local n = v[1] + tonumber(ARGV[2])\n"
-    "    redis.call('SET', KEYS[1], enc({n}), 'KEEPTTL')\n"
-    "    return n\n"
+    "  local out = {}\n"
+    "  for i = 1, #KEYS do\n"
+    "    local v = dec(redis.call('GET', KEYS[i]))\n"
+    "    if v == false then return redis.error_reply('unreadable value') end\n"
     "  end\n"
-    "  redis.call('SET', KEYS[1], enc({tonumber(ARGV[2])}), 'EX', ARGV[3])\n"
-    "  return tonumber(ARGV[2])\n"
+    "  for i = 1, #KEYS do\n"
+    "    local by, ttl = tonumber(ARGV[2 * i]), ARGV[2 * i + 1]\n"
+    "    local v = dec(redis.call('GET', KEYS[i]))\n"
+    "    if v and #v >= 1 then\n"
+    "      out[i] = v[1] + by\n"
+    "      redis.call('SET', KEYS[i], enc({out[i]}), 'KEEPTTL')\n"
+    "    else\n"
+    "      out[i] = by\n"
+    "      redis.call('SET', KEYS[i], enc({by}), 'EX', ttl)\n"
+    "    end\n"
+    "  end\n"
+    "  return out\n"
     "end\n"
     "local now, delay, window = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])\n"
     "local life, auto = tonumber(ARGV[5]), tonumber(ARGV[6])\n"
@@ -89,8 +99,11 @@ static const char script[] =
     "if tr == false or nt == false then return redis.error_reply('unreadable value') end\n"
     "local passes = 0\n"
     "if nt and #nt >= 1 then passes = nt[1] end\n"
+    "local fresh = math.floor(life / 100) -- GREY_RENEW_DIV\n"
     "if auto > 0 and passes >= auto then\n"
-    "  redis.call('SET', KEYS[2], enc({passes, now}), 'EX', life)\n"
+    "  if not (#nt >= 2 and now - nt[2] < fresh) then\n"
+    "    redis.call('SET', KEYS[2], enc({passes, now}), 'EX', life)\n"
+    "  end\n"
     "  return {3, 0, passes}\n"
     "end\n"
     "if tr and #tr >= 3 and tr[3] == 0 and now - tr[1] < delay then\n"
@@ -99,6 +112,9 @@ static const char script[] =
     "if not tr or #tr < 3 or (tr[3] == 0 and now - tr[1] > delay + window) then\n"
     "  redis.call('SET', KEYS[1], enc({now, now, 0}), 'EX', delay + window)\n"
     "  return {0, delay, 0}\n"
+    "end\n"
+    "if tr[3] > 0 and now - tr[2] < fresh and not (auto > 0 and passes < auto) then\n"
+    "  return {2, 0, passes}\n"
     "end\n"
     "redis.call('SET', KEYS[1], enc({tr[1], now, tr[3] + 1}), 'EX', life)\n"
     "redis.call('SET', KEYS[2], enc({passes + 1, now}), 'EX', life)\n"
@@ -405,25 +421,42 @@ run_script(struct rd *r, redisContext *c, int argc, const char **argv, size_t *a
 }
 
 static int
-rd_incr(void *h, const struct store_key *k, long window, int64_t by, int64_t *count, int64_t now)
+rd_counts(void *h, struct store_count *cs, size_t n, int64_t now)
 {
 	struct rd *r = h;
-	redisContext *c = acquire(r, clock_ms() + r->timeout_ms);
-	char sby[24], swin[24];
-	const char *argv[7] = {NULL, NULL, "1", k->s, "incr", sby, swin};
-	size_t argl[7] = {0, 0, 1, k->len, 4};
+	redisContext *c;
+	char nums[2 * STORE_COUNTS_MAX][24], nkeys[8];
+	const char *argv[4 + 3 * STORE_COUNTS_MAX] = {NULL, NULL, nkeys};
+	size_t argl[4 + 3 * STORE_COUNTS_MAX] = {0}, argc = 3;
 	redisReply *rep;
 	int rc = STORE_TEMPFAIL;
 
 	(void)now;
-	if (c == NULL)
+	if ((c = acquire(r, clock_ms() + r->timeout_ms)) == NULL)
 		return STORE_TEMPFAIL;
-	argl[5] = (size_t)snprintf(sby, sizeof(sby), "%lld", (long long)by);
-	argl[6] = (size_t)snprintf(swin, sizeof(swin), "%ld", window);
-	rep = run_script(r, c, 7, argv, argl);
-	if (reply_ok(c, "incr", rep) && rep->type == REDIS_REPLY_INTEGER) {
-		*count = rep->integer;
+	argl[2] = (size_t)snprintf(nkeys, sizeof(nkeys), "%zu", n);
+	for (size_t i = 0; i < n; i++, argc++) {
+		argv[argc] = cs[i].key->s;
+		argl[argc] = cs[i].key->len;
+	}
+	argv[argc] = "incr";
+	argl[argc++] = 4;
+	for (size_t i = 0; i < n; i++) {
+		argl[argc] =
+		    (size_t)snprintf(nums[2 * i], sizeof(nums[0]), "%lld", (long long)cs[i].by);
+		argv[argc++] = nums[2 * i];
+		argl[argc] = (size_t)snprintf(nums[2 * i + 1], sizeof(nums[0]), "%ld", cs[i].ttl);
+		argv[argc++] = nums[2 * i + 1];
+	}
+	rep = run_script(r, c, (int)argc, argv, argl);
+	if (reply_ok(c, "incr", rep) && rep->type == REDIS_REPLY_ARRAY && rep->elements == n) {
 		rc = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (rep->element[i]->type != REDIS_REPLY_INTEGER)
+				rc = STORE_TEMPFAIL;
+			else
+				cs[i].count = rep->element[i]->integer;
+		}
 	}
 	release(r, c, rep != NULL);
 	freeReplyObject(rep);
@@ -522,7 +555,7 @@ const struct store_ops store_redis_ops = {
     .close = rd_close,
     .get = rd_get,
     .put = rd_put,
-    .incr = rd_incr,
+    .counts = rd_counts,
     .del = rd_del,
     .scan = rd_scan,
     .grey = rd_grey,

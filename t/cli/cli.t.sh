@@ -14,7 +14,7 @@ bin=$build/milter/doorman
 work=$(mktemp -d /tmp/doorman-cli.XXXXXX)
 chmod 755 "$work"
 cleanup() {
-	[ -f "$work/doorman.pid" ] && kill "$(cat "$work/doorman.pid")" 2>/dev/null || true
+	[ -f "$work/run/doorman.pid" ] && kill "$(cat "$work/run/doorman.pid")" 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -55,7 +55,8 @@ check "lib/ does not include libmilter" bash -c "! grep -rlE '#[[:space:]]*inclu
 # it is removed at a stop, a stale one is replaced
 for engine in native libmilter; do
 	cat >"$work/u.conf" <<CONF
-milter: { engine = "$engine"; socket = "unix:$work/u.sock"; user = ""; pidfile = ""; };
+milter: { engine = "$engine"; socket = "unix:$work/u.sock"; user = ""; pidfile = "";
+	  socket_group = "doorman"; socket_mode = "0660"; };
 domains: { local = [ "example.org" ]; };
 policies: { p: { }; };
 CONF
@@ -74,6 +75,15 @@ CONF
 		check "$engine: accepts on its unix socket (stale one there before: $stale)" \
 			bash -c "[ $up = yes ] && grep -q 'listening on unix:$work/u.sock, .*engine $engine' '$work/u.log'"
 		if [ $stale = no ]; then
+			# milter.user empty (root's socket): the group and mode still
+			# let the MTA's user in when it joins the group, and no one else
+			check "$engine: the socket is root:doorman with milter.socket_mode 0660" \
+				bash -c "[ \"\$(stat -c %U:%G:%a '$work/u.sock')\" = root:doorman:660 ]"
+			connect='import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])'
+			check "$engine: a user in milter.socket_group connects (the postfix user)" \
+				setpriv --reuid nobody --regid nogroup --groups doorman /usr/bin/python3 -c "$connect" "$work/u.sock"
+			check "$engine: a user outside the group is refused (Permission denied)" \
+				bash -c "setpriv --reuid nobody --regid nogroup --clear-groups /usr/bin/python3 -c '$connect' '$work/u.sock' 2>&1 | grep -q PermissionError"
 			out=$("$bin" -f -c "$work/u.conf" 2>&1) && rc=0 || rc=$?
 			check "$engine: a second doorman on the live socket is refused" \
 				bash -c "[ $rc = 1 ] && grep -q 'u.sock: another process listens on it' <<<'$out'"
@@ -93,7 +103,7 @@ done
 # detached, as the configured user, with a pid file and a unix socket
 if getent passwd doorman >/dev/null && [ "$(id -u)" = 0 ]; then
 	cat >"$work/d.conf" <<CONF
-milter: { socket = "unix:$work/doorman.sock"; user = "doorman"; pidfile = "$work/doorman.pid"; };
+milter: { socket = "unix:$work/doorman.sock"; user = "doorman"; pidfile = "$work/run/doorman.pid"; };
 domains: { local = [ "example.org" ]; };
 policies: { p: { }; };
 CONF
@@ -108,12 +118,14 @@ CONF
 	reaper=$!
 	wait_file "$work/reaped" 10 || true
 	check "starts and detaches (exit 0)" bash -c "[ \"\$(head -1 '$work/reaped' | cut -d' ' -f2)\" = 0 ]"
-	check "writes its pid file" wait_file "$work/doorman.pid" 10
-	pid=$(cat "$work/doorman.pid")
+	check "writes its pid file" wait_file "$work/run/doorman.pid" 10
+	check "in a directory it made for milter.user" bash -c "[ \"\$(stat -c %U:%a '$work/run')\" = doorman:750 ]"
+	pid=$(cat "$work/run/doorman.pid")
 	for _ in $(seq 1 50); do [ -S "$work/doorman.sock" ] && break; sleep 0.1; done
 	check "runs as milter.user" bash -c "[ \"\$(ps -o user= -p $pid)\" = doorman ]"
 	check "no privileges left" bash -c "grep -qE '^Uid:[[:space:]]+$(id -u doorman)[[:space:]]+$(id -u doorman)[[:space:]]+$(id -u doorman)' /proc/$pid/status"
-	check "the unix socket belongs to milter.user" bash -c "[ \"\$(stat -c %U '$work/doorman.sock')\" = doorman ]"
+	check "the unix socket belongs to milter.user and its group, mode 0660" \
+		bash -c "[ \"\$(stat -c %U:%G:%a '$work/doorman.sock')\" = doorman:doorman:660 ]"
 	check "the unix socket is not world-writable" bash -c "[ \$(( 0\$(stat -c %a '$work/doorman.sock') & 2 )) -eq 0 ]"
 	kill -USR1 "$pid"
 	sleep 0.3
@@ -131,9 +143,9 @@ CONF
 	else
 		ok "the detached doorman: no sanitizer report, read after exit"
 	fi
-	rm -f "$work/doorman.pid"
+	check "the pid file is removed at the stop (by milter.user)" test ! -e "$work/run/doorman.pid"
 	# a start that fails after detaching (here: the pid file) exits 1, not 0
-	sed "s|pidfile = \"$work/doorman.pid\"|pidfile = \"$work/no/such/dir/doorman.pid\"|" \
+	sed "s|pidfile = \"$work/run/doorman.pid\"|pidfile = \"$work/no/such/dir/doorman.pid\"|" \
 		"$work/d.conf" >"$work/late-fail.conf"
 	"$bin" -c "$work/late-fail.conf" >/dev/null 2>&1 && rc=0 || rc=$?
 	check "a detached start that fails exits 1" test "$rc" = 1

@@ -30,8 +30,11 @@ while IFS=$'\t' read -r name type def doc; do
 	fi
 done <<<"$schema"
 
+# (grep without -q reads all its input: with -q it may exit first, and
+# pipefail would count the writer's SIGPIPE as "not found")
+names=$(printf '%s\n' "$schema" | cut -f1)
 while IFS=$'\t' read -r name def; do
-	if printf '%s\n' "$schema" | cut -f1 | grep -qxF -- "$name"; then
+	if grep -xF -- "$name" <<<"$names" >/dev/null; then
 		ok "$name is a setting"
 	else
 		not_ok "$name: documented but not in the schema"

@@ -71,12 +71,14 @@ if grep -q '@REDIS_SOCK@' "$conf" 2>/dev/null; then
 	wait_file "$work/redis.pid" 10 || die "redis-server did not start"
 fi
 
+# a scenario's metrics endpoint (metrics.listen) takes the fourth port of the block
 fill() { sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$here|g" -e "s|@DNS_PORT@|$dns_port|g" \
+	-e "s|@METRICS_PORT@|$((port + 3))|g" \
 	-e "s|@SILENT_PORT@|$silent_port|g" -e "s|@CALLOUT_PORT@|$callout_port|g" \
 	-e "s|@WORK@|$work|g" -e "s|@REDIS_SOCK@|$work/redis.sock|g" "$1"; }
 if [ -f "$here/conf/$name.policy" ]; then
 	# a shipped policy as it is, but for its socket, pid file and DNS
-	shipped_policy "$work" "$(cat "$here/conf/$name.policy")" "$port" "$dns_port"
+	shipped_policy "$work" "$(cat "$here/conf/$name.policy")" "$port" "$dns_port" $((port + 3))
 else
 	fill "$conf" >"$work/doorman.conf"
 fi
@@ -85,7 +87,8 @@ if grep -q DOORMAN_CORPUS "$here/$name.lua"; then
 	/usr/bin/python3 "$here/../auth/make-corpus.py" "$work/corpus" || die "cannot make the corpus"
 	export DOORMAN_CORPUS=$work/corpus
 fi
-export DOORMAN_SOCKET="inet:$port@127.0.0.1" DOORMAN_WORK=$work DOORMAN_HERE=$here DOORMAN_PORT=$port
+export DOORMAN_SOCKET="inet:$port@127.0.0.1" DOORMAN_WORK=$work DOORMAN_HERE=$here DOORMAN_PORT=$port \
+	DOORMAN_BIN=$build/milter/doorman
 start_doorman "$build/milter/doorman" "$work/doorman.conf" "$work/doorman.log" "$port"
 export DOORMAN_PID
 

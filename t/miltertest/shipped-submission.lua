@@ -23,3 +23,15 @@ c = session{ daemon_name = "MSA", addr = "::ffff:198.51.100.9" }
 mail(c, "<alice@example.org>", OK, nil, "SUB5")
 rcpt(c, "<friend@remote.example>", OK)
 mt.disconnect(c)
+
+-- the shipped rate limit: 200 recipients an hour per user; a user name of
+-- this run's own, so runs in the same hour (sharing /var/lib/doorman) do
+-- not add up
+local user = string.format("rl%d-%d", os.time(), math.random(1, 1000000))
+c = session{ daemon_name = D, helo = "laptop.example.org" }
+mail(c, "<alice@example.org>", OK, user, "SUB6")
+for i = 1, 200 do
+	rcpt(c, string.format("<r%d@remote.example>", i), OK)
+end
+rcpt(c, "<r201@remote.example>", TEMP)
+mt.disconnect(c)

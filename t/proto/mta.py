@@ -165,7 +165,8 @@ def hostile():
     check("asks for no replies to header, EOH, body, DATA when offered",
           proto & (NR_HDR | NR_EOH | NR_BODY | NR_DATA | NOUNKNOWN | LEADSPC) ==
           NR_HDR | NR_EOH | NR_BODY | NR_DATA | NOUNKNOWN | LEADSPC)
-    check("asks for header, recipient and quarantine actions", act == 0x01 | 0x04 | 0x08 | 0x10 | 0x20)
+    check("asks for header, recipient, quarantine and change-sender actions",
+          act == 0x01 | 0x04 | 0x08 | 0x10 | 0x20 | 0x40)
     check("answers connect, HELO and MAIL while a policy rejects early",
           proto & (NR_CONN | NR_HELO | NR_MAIL) == 0)
     c.close()

@@ -229,7 +229,9 @@ config_load__valid__values_and_defaults(void **state)
 	assert_non_null(c);
 	assert_string_equal(c->socket, "unix:/run/d.sock");
 	assert_int_equal(c->timeout, 20);
-	assert_string_equal(c->pidfile, "/run/doorman.pid");
+	assert_string_equal(c->pidfile, "/run/doorman/doorman.pid");
+	assert_string_equal(c->socket_group, "");
+	assert_string_equal(c->socket_mode, "0660");
 	assert_string_equal(c->user, "");
 	assert_true(c->log_accepts);
 	assert_int_equal(c->trusted.n, 1);

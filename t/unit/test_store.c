@@ -359,6 +359,26 @@ grey_step__table(void **state)
 	     0,
 	     false,
 	     true},
+	    {"network allowed, renewed lately: a read",
+	     false,
+	     {{0}, 0},
+	     true,
+	     {{5, 1500}, 2},
+	     2000,
+	     GREY_ALLOWED,
+	     0,
+	     false,
+	     false},
+	    {"known triplet renewed lately, passes still counted",
+	     true,
+	     {{1000, 5000, 3}, 3},
+	     true,
+	     {{3, 5000}, 2},
+	     5100,
+	     GREY_PASSED,
+	     0,
+	     true,
+	     true},
 	    {"network below",
 	     false,
 	     {{0}, 0},
@@ -450,23 +470,76 @@ redis__ttl__expired_reads_not_found(void **state)
 	assert_int_equal(redis_be.ops->get(redis_be.h, &k, &w, 0), STORE_NOTFOUND);
 }
 
+/* one counter through the batch operation */
+static int
+incr1(const struct store_ops *ops, void *h, const struct store_key *k, long window, int64_t by,
+      int64_t *n, int64_t now)
+{
+	struct store_count c = {.key = k, .ttl = window, .by = by};
+	int rc = ops->counts(h, &c, 1, now);
+
+	*n = c.count;
+	return rc;
+}
+
 static void
 incr(const struct be *b)
 {
 	struct store_key k = key("rate", "incr", NULL);
 	int64_t n;
 
-	assert_int_equal(b->ops->incr(b->h, &k, 60, 1, &n, clock_of(b, 1000)), 0);
+	assert_int_equal(incr1(b->ops, b->h, &k, 60, 1, &n, clock_of(b, 1000)), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(b->ops->incr(b->h, &k, 60, 2, &n, clock_of(b, 1030)), 0);
+	assert_int_equal(incr1(b->ops, b->h, &k, 60, 2, &n, clock_of(b, 1030)), 0);
 	assert_int_equal(n, 3);
 	if (b->lmdb) {
 		/* the window is fixed at the first increment: at 1060 a new one starts */
-		assert_int_equal(b->ops->incr(b->h, &k, 60, 1, &n, 1059), 0);
+		assert_int_equal(incr1(b->ops, b->h, &k, 60, 1, &n, 1059), 0);
 		assert_int_equal(n, 4);
-		assert_int_equal(b->ops->incr(b->h, &k, 60, 1, &n, 1060), 0);
+		assert_int_equal(incr1(b->ops, b->h, &k, 60, 1, &n, 1060), 0);
 		assert_int_equal(n, 1);
 	}
+}
+
+/* several counters in one step: each its own count and time to live; an
+ * unreadable value among them changes none */
+static void
+counts(const struct be *b)
+{
+	struct store_key k1 = key("rate", "batch", "a"), k2 = key("rate", "batch", "b");
+	struct store_count c[2] = {{.key = &k1, .ttl = 60, .by = 1},
+	                           {.key = &k2, .ttl = 3600, .by = 0}};
+	struct store_val v;
+
+	assert_int_equal(b->ops->counts(b->h, c, 2, clock_of(b, 1000)), 0);
+	assert_int_equal(c[0].count, 1);
+	assert_int_equal(c[1].count, 0);
+	c[0].by = 2;
+	c[1].by = 5;
+	assert_int_equal(b->ops->counts(b->h, c, 2, clock_of(b, 1010)), 0);
+	assert_int_equal(c[0].count, 3);
+	assert_int_equal(c[1].count, 5);
+	if (b->lmdb) {
+		/* k1 lives 60 s from its creation, k2 an hour */
+		assert_int_equal(b->ops->counts(b->h, c, 2, 1060), 0);
+		assert_int_equal(c[0].count, 2);
+		assert_int_equal(c[1].count, 10);
+	}
+	assert_int_equal(b->ops->get(b->h, &k2, &v, clock_of(b, 1061)), STORE_FOUND);
+}
+
+static void
+lmdb__counts__batch_in_one_step(void **state)
+{
+	(void)state;
+	counts(&lmdb_be);
+}
+
+static void
+redis__counts__batch_in_one_step(void **state)
+{
+	(void)state;
+	counts(&redis_be);
 }
 
 static void
@@ -484,11 +557,11 @@ redis__incr__fixed_window(void **state)
 
 	(void)state;
 	incr(&redis_be);
-	assert_int_equal(redis_be.ops->incr(redis_be.h, &k, 1, 5, &n, 0), 0);
-	assert_int_equal(redis_be.ops->incr(redis_be.h, &k, 1, 5, &n, 0), 0);
+	assert_int_equal(incr1(redis_be.ops, redis_be.h, &k, 1, 5, &n, 0), 0);
+	assert_int_equal(incr1(redis_be.ops, redis_be.h, &k, 1, 5, &n, 0), 0);
 	assert_int_equal(n, 10);
 	usleep(1200000);
-	assert_int_equal(redis_be.ops->incr(redis_be.h, &k, 1, 5, &n, 0), 0);
+	assert_int_equal(incr1(redis_be.ops, redis_be.h, &k, 1, 5, &n, 0), 0);
 	assert_int_equal(n, 5);
 }
 
@@ -589,6 +662,53 @@ grey(const struct be *b, const char *tag)
 	/* two passes: the network is allowed, even for the new recipient */
 	assert_int_equal(b->ops->grey(b->h, &t2, &net, &p, &r), 0);
 	assert_int_equal(r.state, GREY_ALLOWED);
+}
+
+/* a passed triplet is renewed at most once per lifetime/100 when no pass
+ * counts towards auto_allow: the reads between change nothing */
+static void
+grey_renew(const struct be *b, const char *tag)
+{
+	struct store_key t = key("grey", tag, "renew"), net = key("greynet", tag, "renew");
+	struct grey_params p = {
+	    .now = 1000, .delay = 300, .window = 3600, .lifetime = 86400, .auto_allow = 0};
+	struct grey_result r;
+	struct store_val v;
+
+	assert_int_equal(b->ops->grey(b->h, &t, &net, &p, &r), 0);
+	assert_int_equal(r.state, GREY_NEW);
+	p.now = 1300;
+	assert_int_equal(b->ops->grey(b->h, &t, &net, &p, &r), 0);
+	assert_int_equal(r.state, GREY_PASSED);
+	assert_int_equal(r.passes, 1);
+	p.now = 1300 + 86400 / 100 - 1; /* renewed lately: read only */
+	assert_int_equal(b->ops->grey(b->h, &t, &net, &p, &r), 0);
+	assert_int_equal(r.state, GREY_PASSED);
+	assert_int_equal(r.passes, 1);
+	assert_int_equal(b->ops->get(b->h, &t, &v, clock_of(b, p.now)), STORE_FOUND);
+	assert_int_equal(v.f[1], 1300);
+	assert_int_equal(v.f[2], 1);
+	p.now = 1300 + 86400 / 100; /* due: renewed, counted */
+	assert_int_equal(b->ops->grey(b->h, &t, &net, &p, &r), 0);
+	assert_int_equal(r.state, GREY_PASSED);
+	assert_int_equal(r.passes, 2);
+	assert_int_equal(b->ops->get(b->h, &t, &v, clock_of(b, p.now)), STORE_FOUND);
+	assert_int_equal(v.f[1], p.now);
+	assert_int_equal(v.f[2], 2);
+}
+
+static void
+lmdb__grey__passed_renewed_once_per_lifetime_100th(void **state)
+{
+	(void)state;
+	grey_renew(&lmdb_be, "lmdb");
+}
+
+static void
+redis__grey__passed_renewed_once_per_lifetime_100th(void **state)
+{
+	(void)state;
+	grey_renew(&redis_be, "redis");
 }
 
 static void
@@ -741,7 +861,7 @@ hammer(void *arg)
 	int64_t n;
 
 	for (int i = 0; i < 100; i++)
-		if (w->b->ops->incr(w->b->h, &k, 600, 1, &n, clock_of(w->b, 1000)) != 0)
+		if (incr1(w->b->ops, w->b->h, &k, 600, 1, &n, clock_of(w->b, 1000)) != 0)
 			w->fails++;
 	return NULL;
 }
@@ -823,11 +943,11 @@ redis__scripts_flushed__loaded_again(void **state)
 	int64_t n;
 
 	(void)state;
-	assert_int_equal(redis_be.ops->incr(redis_be.h, &k, 60, 1, &n, 0), 0);
+	assert_int_equal(incr1(redis_be.ops, redis_be.h, &k, 60, 1, &n, 0), 0);
 	redis_raw("SCRIPT FLUSH", NULL, NULL);
-	assert_int_equal(redis_be.ops->incr(redis_be.h, &k, 60, 1, &n, 0), 0);
+	assert_int_equal(incr1(redis_be.ops, redis_be.h, &k, 60, 1, &n, 0), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(redis_be.ops->incr(redis_be.h, &k, 60, 1, &n, 0), 0);
+	assert_int_equal(incr1(redis_be.ops, redis_be.h, &k, 60, 1, &n, 0), 0);
 	assert_int_equal(n, 3);
 }
 
@@ -1013,8 +1133,10 @@ main(int argc, char **argv)
 	    cmocka_unit_test(lmdb__put_get_del),
 	    cmocka_unit_test(lmdb__ttl__expired_reads_not_found),
 	    cmocka_unit_test(lmdb__incr__fixed_window),
+	    cmocka_unit_test(lmdb__counts__batch_in_one_step),
 	    cmocka_unit_test(lmdb__scan__prefix_live_entries),
 	    cmocka_unit_test(lmdb__grey__new_early_passed_allowed),
+	    cmocka_unit_test(lmdb__grey__passed_renewed_once_per_lifetime_100th),
 	    cmocka_unit_test(lmdb__sweep__drops_expired_without_full_scan),
 	    cmocka_unit_test(lmdb__map_full__counted_failure_not_crash),
 	    cmocka_unit_test(lmdb__unsafe_directory__refused),
@@ -1022,8 +1144,10 @@ main(int argc, char **argv)
 	    cmocka_unit_test(redis__put_get_del),
 	    cmocka_unit_test(redis__ttl__expired_reads_not_found),
 	    cmocka_unit_test(redis__incr__fixed_window),
+	    cmocka_unit_test(redis__counts__batch_in_one_step),
 	    cmocka_unit_test(redis__scan__prefix_live_entries),
 	    cmocka_unit_test(redis__grey__new_early_passed_allowed),
+	    cmocka_unit_test(redis__grey__passed_renewed_once_per_lifetime_100th),
 	    cmocka_unit_test(redis__incr__concurrent_pool_loses_nothing),
 	    cmocka_unit_test(redis__tcp_and_unreadable_value),
 	    cmocka_unit_test(redis__wrong_password__tempfail),
