@@ -78,7 +78,7 @@ add(struct trace *t, enum trace_kind kind, const char *t1, const char *t2, const
 }
 
 void
-trace_at(struct trace *t, int stage, const char *check)
+trace_ev_at(struct trace *t, int stage, const char *check)
 {
 	if (t == NULL)
 		return;
@@ -87,7 +87,7 @@ trace_at(struct trace *t, int stage, const char *check)
 }
 
 void
-trace_check(struct trace *t, const struct verdict *v)
+trace_ev_check(struct trace *t, const struct verdict *v)
 {
 	if (t == NULL)
 		return;
@@ -95,7 +95,7 @@ trace_check(struct trace *t, const struct verdict *v)
 }
 
 void
-trace_skip(struct trace *t, const char *why)
+trace_ev_skip(struct trace *t, const char *why)
 {
 	if (t == NULL)
 		return;
@@ -103,7 +103,7 @@ trace_skip(struct trace *t, const char *why)
 }
 
 void
-trace_dns(struct trace *t, const struct dns_batch *b)
+trace_ev_dns(struct trace *t, const struct dns_batch *b)
 {
 	if (t == NULL)
 		return;
@@ -130,7 +130,7 @@ trace_dns(struct trace *t, const struct dns_batch *b)
 }
 
 void
-trace_fact(struct trace *t, const char *label, const char *fmt, ...)
+trace_ev_fact(struct trace *t, const char *label, const char *fmt, ...)
 {
 	char buf[2048];
 	va_list ap;
@@ -148,13 +148,13 @@ spf_one(struct trace *t, const char *label, const struct spf_fact *f)
 {
 	if (f->result == AUTH_UNSET)
 		return;
-	trace_fact(t, label, "%s for %s (domain %s)%s%s", auth_result_name(f->result),
+	trace_ev_fact(t, label, "%s for %s (domain %s)%s%s", auth_result_name(f->result),
 		   f->identity[0] ? f->identity : "<>", f->domain[0] ? f->domain : "-",
 		   f->explanation[0] ? ": " : "", f->explanation);
 }
 
 void
-trace_spf(struct trace *t, const struct auth_msg *a)
+trace_ev_spf(struct trace *t, const struct auth_msg *a)
 {
 	if (t == NULL)
 		return;
@@ -163,26 +163,26 @@ trace_spf(struct trace *t, const struct auth_msg *a)
 }
 
 void
-trace_dkim(struct trace *t, const struct auth_msg *a)
+trace_ev_dkim(struct trace *t, const struct auth_msg *a)
 {
 	if (t == NULL)
 		return;
 	if (a->sig_fields == 0)
-		trace_fact(t, "dkim", "no DKIM-Signature field");
+		trace_ev_fact(t, "dkim", "no DKIM-Signature field");
 	for (int i = 0; i < a->nsigs && i < DKIM_SIGS_KEPT; i++)
-		trace_fact(t, "dkim", "%s d=%s s=%s a=%s%s%s", auth_result_name(a->sigs[i].result),
+		trace_ev_fact(t, "dkim", "%s d=%s s=%s a=%s%s%s", auth_result_name(a->sigs[i].result),
 			   a->sigs[i].d, a->sigs[i].s, a->sigs[i].a, a->sigs[i].reason ? ": " : "",
 			   a->sigs[i].reason ? a->sigs[i].reason : "");
 	if (a->dkim_incomplete)
-		trace_fact(t, "dkim", "the signatures could not be checked for now");
+		trace_ev_fact(t, "dkim", "the signatures could not be checked for now");
 }
 
 void
-trace_dmarc(struct trace *t, const struct dmarc_fact *d)
+trace_ev_dmarc(struct trace *t, const struct dmarc_fact *d)
 {
 	if (t == NULL || d->result == AUTH_UNSET)
 		return;
-	trace_fact(t, "dmarc", "%s header.from=%s policy=%s disposition=%s: %s",
+	trace_ev_fact(t, "dmarc", "%s header.from=%s policy=%s disposition=%s: %s",
 		   auth_result_name(d->result), d->from_domain[0] ? d->from_domain : "-",
 		   d->policy ? d->policy : "-", d->disposition ? d->disposition : "-",
 		   d->reason ? d->reason : "");

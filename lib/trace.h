@@ -67,20 +67,34 @@ struct trace *trace_new(void);
 void trace_free(struct trace *t);
 
 /* trace_at - the stage and check the next events belong to. */
-void trace_at(struct trace *t, int stage, const char *check);
+void trace_ev_at(struct trace *t, int stage, const char *check);
 /* trace_check - the check trace_at named ended with verdict v. */
-void trace_check(struct trace *t, const struct verdict *v);
+void trace_ev_check(struct trace *t, const struct verdict *v);
 /* trace_skip - the check trace_at named did not run, and why. */
-void trace_skip(struct trace *t, const char *why);
+void trace_ev_skip(struct trace *t, const char *why);
 /* trace_dns - every query of a batch that was waited for, with its answer. */
-void trace_dns(struct trace *t, const struct dns_batch *b);
+void trace_ev_dns(struct trace *t, const struct dns_batch *b);
 /* trace_fact - a labelled fact in printf form. */
-void trace_fact(struct trace *t, const char *label, const char *fmt, ...)
+void trace_ev_fact(struct trace *t, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* trace_spf, trace_dkim - the SPF results, each DKIM signature's result. */
-void trace_spf(struct trace *t, const struct auth_msg *a);
-void trace_dkim(struct trace *t, const struct auth_msg *a);
-void trace_dmarc(struct trace *t, const struct dmarc_fact *d);
+void trace_ev_spf(struct trace *t, const struct auth_msg *a);
+void trace_ev_dkim(struct trace *t, const struct auth_msg *a);
+void trace_ev_dmarc(struct trace *t, const struct dmarc_fact *d);
+/*
+ * The hooks the session and the checks call: with no trace (the daemon)
+ * each is one test of a pointer, and its arguments are not evaluated (a
+ * fact's text may cost a lookup or an alignment test).
+ */
+#define trace_at(t, stage, check) do { if ((t) != NULL) trace_ev_at((t), (stage), (check)); } while (0)
+#define trace_check(t, v) do { if ((t) != NULL) trace_ev_check((t), (v)); } while (0)
+#define trace_skip(t, why) do { if ((t) != NULL) trace_ev_skip((t), (why)); } while (0)
+#define trace_dns(t, b) do { if ((t) != NULL) trace_ev_dns((t), (b)); } while (0)
+#define trace_fact(t, ...) do { if ((t) != NULL) trace_ev_fact((t), __VA_ARGS__); } while (0)
+#define trace_spf(t, a) do { if ((t) != NULL) trace_ev_spf((t), (a)); } while (0)
+#define trace_dkim(t, a) do { if ((t) != NULL) trace_ev_dkim((t), (a)); } while (0)
+#define trace_dmarc(t, d) do { if ((t) != NULL) trace_ev_dmarc((t), (d)); } while (0)
+
 /* trace_log - a log line (the driver makes it log.c's sink). */
 void trace_log(void *t, int prio, const char *line);
 

@@ -340,6 +340,7 @@ trace_run(const char *config_path, const struct trace_opts *o)
 		free(msg);
 		return 3;
 	}
+	dns_keep_questions(dns);
 	t = trace_new();
 	log_set_sink(trace_log, t);
 

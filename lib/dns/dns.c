@@ -32,6 +32,7 @@ struct dns {
 	int stop; /* atomic */
 	struct dns_stats stats; /* atomics */
 	struct dnscache *cache;
+	bool keep_questions; /* dns_keep_questions: doorman -t */
 };
 
 /* One query in flight; its address is libunbound's mydata, so it does not move. */
@@ -380,9 +381,10 @@ dns_batch_add_zone(struct dns_batch *b, const char *name, int type, const char *
 	struct dns_answer got;
 	int idx, err;
 
-	q->name = xstrdup(name); /* for the cache, and the question a trace shows */
 	q->type = type;
 	q->zone_name = zone;
+	if (b->d->keep_questions)
+		q->name = xstrdup(name); /* answered from the cache or not: a trace shows it */
 
 	pthread_mutex_lock(&b->lock);
 	idx = b->n++;
@@ -421,6 +423,8 @@ dns_batch_add_zone(struct dns_batch *b, const char *name, int type, const char *
 
 	COUNT(b->d, queries);
 	metrics_dns(q->zone, MDNS_QUERY);
+	if (q->name == NULL)
+		q->name = xstrdup(name); /* for the cache */
 	err = ub_resolve_async(b->d->ctx, name, type, 1 /* IN */, q, on_answer, &q->async_id);
 	if (err != 0) {
 		pthread_mutex_lock(&b->lock);
@@ -485,6 +489,12 @@ const struct dns_answer *
 dns_batch_answer(const struct dns_batch *b, int i)
 {
 	return i >= 0 && i < b->n ? &b->a[i] : NULL;
+}
+
+void
+dns_keep_questions(struct dns *d)
+{
+	d->keep_questions = true;
 }
 
 int
