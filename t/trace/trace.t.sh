@@ -125,6 +125,8 @@ has "spf fail: the record" \
 	"[spf] dns TXT pass.auth.test: found v=spf1 ip4:203.0.113.0/28 ip6:2001:db8::/64 ip4:127.0.0.1 -all"
 has "spf fail: the result" \
 	"[spf] spf.mailfrom: fail for a@pass.auth.test (domain pass.auth.test): pass.auth.test does not designate 203.0.113.99 as a permitted sender"
+has "spf fail: no mechanism but -all matches" \
+	"[spf] spf.record: pass.auth.test: v=spf1 ip4:203.0.113.0/28 ip6:2001:db8::/64 ip4:127.0.0.1 -all; for 203.0.113.99: v=spf1 -all"
 has "spf fail: the deciding rule" "decision: reject at rcpt, rule spf_fail"
 has "spf fail: the reply" "reply: 550 5.7.23"
 tr 1 spf-fail-json "${C[@]}" -j -a 203.0.113.99 -H goodhelo.auth.test -s a@pass.auth.test -r b@example.org
@@ -157,11 +159,31 @@ json "accept json: SPF and DMARC facts" \
 json "accept json: a DNS list query without an answer" \
 	'any(d["zone"] == "bl.doorman.test" and d["status"] == "nxdomain" and d["answers"] == [] for d in dns)'
 
+# --- the SPF chain: a record that includes another ---
+tr 0 spf-chain "${C[@]}" -a 203.0.113.5 -H goodhelo.auth.test -s a@chain.auth.test -r b@example.org
+has "spf chain: the first record" \
+	"[spf] spf.record: chain.auth.test: v=spf1 include:pass.auth.test -all; for 203.0.113.5: v=spf1 include:pass.auth.test -all"
+has "spf chain: the included record, the mechanism that matched" \
+	"[spf] spf.record: include or redirect: pass.auth.test: v=spf1 ip4:203.0.113.0/28 ip6:2001:db8::/64 ip4:127.0.0.1 -all; for 203.0.113.5: v=spf1 ip4:203.0.113.5"
+has "spf chain: the result" "[spf] spf.mailfrom: pass for a@chain.auth.test (domain chain.auth.test)"
+tr 0 spf-chain-json "${C[@]}" -j -a 203.0.113.5 -H goodhelo.auth.test -s a@chain.auth.test -r b@example.org
+json "spf chain json: both records in order, the result" \
+	'[f["text"].split(":")[0] for f in facts if f["label"] == "spf.record"][-2:] == ["chain.auth.test", "include or redirect"] and any(f["label"] == "spf.mailfrom" and f["text"].startswith("pass") for f in facts)'
+
 # --- two recipients, one refused: the message goes on ---
 tr 0 two-rcpts "${C[@]}" -a 203.0.113.5 -H goodhelo.auth.test -s a@pass.auth.test \
 	-r b@example.org -r someone@elsewhere.test
 has "two recipients: relaying refused for one" "=> reject (rule relay)"
 has "two recipients: accepted 1 of 2" "recipients accepted: 1 of 2"
+
+# --- the SMTP AUTH user: relaying allowed for it alone ---
+tr 0 auth-user "${C[@]}" -l submission -u alice -a 192.0.2.7 -H host.example.com \
+	-s alice@example.org -r carol@elsewhere.test
+has "auth user: the listener's policy" "policy submission"
+has "auth user: relayed" "recipients accepted: 1 of 1"
+tr 1 no-auth-user "${C[@]}" -l submission -a 192.0.2.7 -H host.example.com \
+	-s alice@example.org -r carol@elsewhere.test
+has "no auth user: relaying refused" "decision: reject at rcpt, rule relay"
 
 # --- tempfail: a DNS list that never answers ---
 tr 2 tempfail "${C[@]}" -l silent -a 203.0.113.5 -H goodhelo.auth.test -s a@pass.auth.test -r b@example.org
