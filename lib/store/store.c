@@ -345,7 +345,7 @@ store_open(const struct store_opts *o, char *why, size_t whylen)
 	void *h;
 	struct store *s;
 
-	ro.readonly = ro.readonly || readonly;
+	ro.readonly = readonly; /* the caller's field is not read: store_readonly() decides */
 	h = ops->open(&ro, why, whylen);
 
 	if (h == NULL)
