@@ -234,6 +234,12 @@ grey_step(const struct store_val *trip, bool have_trip, const struct store_val *
 
 	memset(out, 0, sizeof(*out));
 	memset(r, 0, sizeof(*r));
+	if (have_net && net->n >= 3 && net->f[2] == GREY_NET_PERMANENT) {
+		/* allowed by the postmaster: no expiry, nothing to write */
+		r->state = GREY_ALLOWED;
+		r->passes = passes;
+		return;
+	}
 	if (p->auto_allow > 0 && passes >= p->auto_allow) {
 		/* renew the network's entry so a steady sender stays allowed */
 		r->state = GREY_ALLOWED;

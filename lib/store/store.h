@@ -130,7 +130,13 @@ struct store_opts {
 };
 
 /* Greylisting in one step.  The triplet record is {first seen, last seen,
- * passed deliveries}; the network record {passed deliveries, last}. */
+ * passed deliveries}; the network record {passed deliveries, last} or,
+ * for a network the postmaster allowed (doorman-state allow), {passed
+ * deliveries, when allowed, GREY_NET_PERMANENT}, stored without expiry: a
+ * trailing field, so the value stays version 1 and an older doorman reads
+ * it (as a network with that many passes).  A permanent network skips
+ * greylisting whatever greylist.auto_allow says, and is never rewritten. */
+#define GREY_NET_PERMANENT 1
 struct grey_params {
 	int64_t now;
 	long delay;    /* seconds before a retry is accepted */
@@ -144,7 +150,8 @@ enum grey_state {
 	GREY_NEW,     /* first sight (or a retry after the window): tempfail */
 	GREY_EARLY,   /* seen, but the delay is not over: tempfail */
 	GREY_PASSED,  /* a retry after the delay, or a known triplet: accept */
-	GREY_ALLOWED, /* the client network passed auto_allow times: accept */
+	GREY_ALLOWED, /* the client network passed auto_allow times, or is
+	               * GREY_NET_PERMANENT: accept */
 };
 
 struct grey_result {

@@ -100,6 +100,7 @@ static const char script[] =
     "local passes = 0\n"
     "if nt and #nt >= 1 then passes = nt[1] end\n"
     "local fresh = math.floor(life / 100) -- GREY_RENEW_DIV\n"
+    "if nt and #nt >= 3 and nt[3] == 1 then return {3, 0, passes} end -- GREY_NET_PERMANENT\n"
     "if auto > 0 and passes >= auto then\n"
     "  if not (#nt >= 2 and now - nt[2] < fresh) then\n"
     "    redis.call('SET', KEYS[2], enc({passes, now}), 'EX', life)\n"

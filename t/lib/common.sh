@@ -191,3 +191,15 @@ kill_doorman() {
 log_has() {
 	grep -Eq -- "$2" "$1"
 }
+
+# reload_and_wait LOG PID N - send PID SIGUSR1 and wait (5 s at most) for
+# the Nth "reload: ... loaded|not loaded" line of LOG; 1 when it never came
+reload_and_wait() {
+	kill -USR1 "$2"
+	for _ in $(seq 1 100); do
+		[ "$(grep -cE 'reload: .* (loaded|not loaded)' "$1")" -ge "$3" ] && return 0
+		sleep 0.05
+	done
+	echo "no reload line" >&2
+	return 1
+}

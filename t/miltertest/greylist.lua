@@ -1,4 +1,4 @@
--- greylist.lua - greylisting per recipient on LMDB (greylist.delay = 1 s):
+-- greylist.lua - greylisting per recipient on LMDB (greylist.delay = 2 s):
 -- first sight and early retry refused with 450 (TEMP: a 4xx), a retry after the delay
 -- accepted, exemptions, trusted and authenticated clients, dry run
 dofile("lib.lua")

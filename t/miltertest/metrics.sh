@@ -67,16 +67,8 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST -d x "$url")
 ctype=$(curl -s -o /dev/null -w '%{content_type}' --max-time 5 "$url")
 [ "$ctype" = "text/plain; version=0.0.4; charset=utf-8" ] || { echo "content type '$ctype'"; bad=1; }
 
-reload_and_wait() { # N: wait for the Nth "reload: ... loaded|not loaded" line
-	kill -USR1 "$DOORMAN_PID"
-	for _ in $(seq 1 100); do
-		[ "$(grep -cE 'reload: .* (loaded|not loaded)' "$log")" -ge "$1" ] && return 0
-		sleep 0.05
-	done
-	echo "no reload line"; bad=1
-}
 sleep 1 # the timestamp has whole seconds: a reload after this one is later
-reload_and_wait 1
+reload_and_wait "$log" "$DOORMAN_PID" 1 || bad=1
 scrape
 want 'doorman_policy_generation 2'
 want 'doorman_reload_last_success 1'
@@ -84,7 +76,7 @@ t1=$(sed -n 's/^doorman_reload_last_timestamp_seconds //p' "$DOORMAN_WORK/scrape
 [ -n "$t1" ] && [ "$t1" -gt "$t0" ] || { echo "reload timestamp $t1 not after $t0"; bad=1; }
 cp "$conf" "$conf.good"
 echo 'bogus_setting = 1;' >>"$conf"
-reload_and_wait 2
+reload_and_wait "$log" "$DOORMAN_PID" 2 || bad=1
 scrape
 want 'doorman_policy_generation 2'
 want 'doorman_reload_last_success 0'

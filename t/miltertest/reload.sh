@@ -6,35 +6,25 @@ set -euo pipefail
 conf=$DOORMAN_WORK/doorman.conf
 log=$DOORMAN_WORK/doorman.log
 
-reload_and_wait() { # N: wait for the Nth "reload: ... loaded|not loaded" line
-	kill -USR1 "$DOORMAN_PID"
-	for _ in $(seq 1 100); do
-		[ "$(grep -cE 'reload: .* (loaded|not loaded)' "$log")" -ge "$1" ] && return 0
-		sleep 0.05
-	done
-	echo "no reload line" >&2
-	return 1
-}
-
 sed -i 's/local = \[ "example.org" \]/local = [ "example.org", "newlocal.example" ]/' "$conf"
 grep -q newlocal.example "$conf"
-reload_and_wait 1
+reload_and_wait "$log" "$DOORMAN_PID" 1
 QID=AFTER WANT=1 timeout 30 miltertest -s reload-after.lua
 
 # a broken policy: refused with file:line, the previous one stays
 cp "$conf" "$conf.good"
 echo 'bogus_setting = 1;' >>"$conf"
-reload_and_wait 2
+reload_and_wait "$log" "$DOORMAN_PID" 2
 QID=KEPT WANT=1 timeout 30 miltertest -s reload-after.lua
 
 # and back to the first policy: newlocal.example is gone again
 sed -e 's/, "newlocal.example"//' "$conf.good" >"$conf"
-reload_and_wait 3
+reload_and_wait "$log" "$DOORMAN_PID" 3
 QID=REMOVED WANT=0 timeout 30 miltertest -s reload-after.lua
 
 # another milter.engine: a warning, and the running engine serves on
 if grep -q 'engine = "libmilter"' "$conf"; then other=native; else other=libmilter; fi
 DOORMAN_ENGINE=$other set_engine "$conf"
 grep -q "engine = \"$other\"" "$conf"
-reload_and_wait 4
+reload_and_wait "$log" "$DOORMAN_PID" 4
 QID=ENGINE WANT=0 timeout 30 miltertest -s reload-after.lua

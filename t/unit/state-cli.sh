@@ -2,10 +2,13 @@
 # state-cli.sh TEST_STORE DOORMAN_STATE - doorman-state(8) on both backends
 #
 # LMDB: test_store grey DIR writes greylisting entries as doorman does
-# (alice's triplet passed, bob's new, the network's count); the CLI lists,
-# filters, counts and deletes them.  Redis: a private redis-server on a
-# unix socket, an entry written with redis-cli, listed and deleted; then
-# the server stopped: the CLI says so and exits 1.
+# (alice's triplet passed, bob's new, the network's count); the CLI lists
+# (with state and age), filters, counts and deletes them, and allows and
+# disallows client networks (IPv4 and IPv6, refusing what greylisting
+# does not key by).  Redis: a private redis-server on a unix socket,
+# entries written with redis-cli (a triplet, a rate counter), listed and
+# deleted, a network allowed and disallowed; then the server stopped: the
+# CLI says so and exits 1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
@@ -44,9 +47,9 @@ conf lmdb
 "$test_store" grey "$work/state" || die "cannot write the greylisting entries"
 c="$cli -c $work/doorman.conf"
 alice='grey|203.0.113.0/24|joe@sender.example|alice@example.org'
-expect "lmdb: list shows the passed triplet with its fields" \
-	"^grey\|203\.0\.113\.0/24\|joe@sender\.example\|alice@example\.org first=[0-9T:-]+Z last=[0-9T:-]+Z passes=1 expires=[0-9T:-]+Z$" $c list
-expect "lmdb: list shows the new triplet" "bob@example\.org first=.* passes=0 " $c list grey
+expect "lmdb: list shows the passed triplet with its state, age and fields" \
+	"^grey\|203\.0\.113\.0/24\|joe@sender\.example\|alice@example\.org state=passed age=6m4[01]s first=[0-9T:-]+Z last=[0-9T:-]+Z passes=1 expires=[0-9T:-]+Z$" $c list
+expect "lmdb: list shows the new triplet waiting" "bob@example\.org state=waiting age=[01]s first=.* passes=0 " $c list grey
 expect "lmdb: the network's entry" "^greynet\|203\.0\.113\.0/24 passes=1 last=.*Z expires=.*Z$" $c list greynet
 expect "lmdb: list by network and sender" "alice@example.org" $c list grey 203.0.113.0/24 joe@sender.example
 status "lmdb: another network lists nothing" 0 $c list grey 198.51.100.0/24
@@ -57,6 +60,33 @@ expect "lmdb: count after delete" "^1$" $c count
 status "lmdb: a key list would not print is refused" 1 $c delete "grey|a b"
 status "lmdb: a bad namespace is a usage error" 2 $c list Grey
 status "no command is a usage error" 2 $cli -c "$work/doorman.conf"
+# no policy greylists: an address stands for its network at the default prefixes
+same() { # NAME WANT COMMAND...: the command's output is exactly WANT
+	local name=$1 want=$2 out
+	shift 2
+	if out=$("$@" 2>&1) && [ "$out" = "$want" ]; then ok "$name"; else not_ok "$name: got '$out', want '$want'"; fi
+}
+netcases() { # BACKEND: allow and disallow, and the refusals
+	local b=$1
+	same "$b: allow an address: its /24" "greynet|203.0.113.0/24 allowed" $c allow 203.0.113.7
+	same "$b: allow the /24 again" "greynet|203.0.113.0/24 already allowed" $c allow 203.0.113.0/24
+	expect "$b: list shows the network allowed for good" \
+		"^greynet\|203\.0\.113\.0/24 state=allowed passes=[01] since=[0-9T:-]+Z expires=never$" $c list greynet
+	same "$b: allow an IPv6 /64" "greynet|2001:db8:1:2::/64 allowed" $c allow 2001:DB8:1:2::/64
+	same "$b: disallow it by an address in it" "greynet|2001:db8:1:2::/64 disallowed" $c disallow 2001:db8:1:2::99
+	status "$b: disallow what is not allowed exits 1" 1 $c disallow 2001:db8:1:2::/64
+	grep -qx "doorman-state: greynet|2001:db8:1:2::/64 was not allowed" "$work/out" && ok "$b: ... and says so" || not_ok "$b: said $(cat "$work/out")"
+	status "$b: a /16 is not what greylisting keys by" 2 $c allow 203.0.0.0/16
+	grep -qx 'doorman-state: "203.0.0.0/16": greylisting keys IPv4 clients by /24 networks (greylist.ipv4_prefix): give one such network or an address' "$work/out" \
+		&& ok "$b: ... and says by what" || not_ok "$b: said $(cat "$work/out")"
+	status "$b: host bits set are refused" 2 $c allow 203.0.113.5/24
+	grep -q 'bits set beyond the /24 prefix' "$work/out" && ok "$b: ... and says so" || not_ok "$b: said $(cat "$work/out")"
+	status "$b: not a network" 2 $c allow "grey|x"
+	grep -qx 'doorman-state: "grey|x" is not an IPv4 or IPv6 address' "$work/out" && ok "$b: ... and says so" || not_ok "$b: said $(cat "$work/out")"
+	status "$b: no network is a usage error" 2 $c allow
+	expect "$b: nothing written by the refusals" "^1$" $c count greynet
+}
+netcases lmdb
 
 conf redis
 redis-server --port 0 --unixsocket "$work/redis.sock" --save '' --appendonly no --daemonize yes \
@@ -64,9 +94,19 @@ redis-server --port 0 --unixsocket "$work/redis.sock" --save '' --appendonly no 
 wait_file "$work/redis.pid" 10 || die "redis-server did not start"
 redis-cli -s "$work/redis.sock" SET "$alice" "1:1700000000,1700000400,3" EX 3600 >/dev/null
 expect "redis: list shows the entry and its expiry" \
-	"^grey\|203\.0\.113\.0/24\|joe@sender\.example\|alice@example\.org first=2023-11-14T22:13:20Z last=2023-11-14T22:20:00Z passes=3 expires=" $c list
+	"^grey\|203\.0\.113\.0/24\|joe@sender\.example\|alice@example\.org state=passed age=[0-9]+d[0-9]{2}h[0-9]{2}m[0-9]{2}s first=2023-11-14T22:13:20Z last=2023-11-14T22:20:00Z passes=3 expires=" $c list
 status "redis: delete" 0 $c delete "$alice"
 expect "redis: count after delete" "^0$" $c count grey
+# a rate limit counter as check_ratelimit.c writes it: window 3600 s, index 472222
+redis-cli -s "$work/redis.sock" SET "rate|network|203.0.113.0/24|3600|472222|recipients" "1:7" EX 3600 >/dev/null
+redis-cli -s "$work/redis.sock" SET "rate|user|joe%40x.example|60|28333333|messages" "1:2" EX 60 >/dev/null
+same "redis: a rate counter, its fields named" \
+	"rate|network|203.0.113.0/24|3600|472222|recipients kind=network key=203.0.113.0/24 recipients=7 window=3600s start=2023-11-14T22:00:00Z expires=2023-11-14T23:00:00Z" \
+	$c list rate network
+same "redis: a user's messages counter" \
+	"rate|user|joe%40x.example|60|28333333|messages kind=user key=joe%40x.example messages=2 window=60s start=2023-11-14T22:13:00Z expires=2023-11-14T22:14:00Z" \
+	$c list rate user
+netcases redis
 kill "$(cat "$work/redis.pid")"
 for _ in $(seq 1 100); do [ -S "$work/redis.sock" ] || break; sleep 0.05; done
 rm -f "$work/redis.pid"

@@ -93,25 +93,10 @@ struct sess {
 	struct conn *c;
 };
 
-static struct conn *
-start(struct config *cfg, const char *listener, const char *addr, const char *host,
-      const char *from, const char *auth)
-{
-	struct conn_info ci = {listener, host, addr, NULL, NULL};
-	struct conn *c = conn_new(config_ref(cfg), &ci);
-	struct verdict v;
-
-	session_connect(c, &v);
-	session_helo(c, "client.example.net", &v);
-	session_mail(c, from, auth, &v);
-	assert_int_equal(v.action, ACTION_CONTINUE);
-	return c;
-}
-
 static const char *
 once(struct config *cfg, const char *listener, const char *addr, const char *from, const char *to)
 {
-	struct conn *c = start(cfg, listener, addr, "client.example.net", from, NULL);
+	struct conn *c = start_mail(cfg, listener, addr, "client.example.net", from, NULL);
 	const char *r = rcpt(c, to);
 
 	conn_free(c);
@@ -253,8 +238,8 @@ rcpt__per_recipient_new_early_passed(void **state)
 	greylist_counts(before);
 	/* one transaction: two new recipients are greylisted on their own, an
 	 * exempt one goes through */
-	c = start(lmdb_cfg, "inbound", "203.0.113.5", "client.example.net",
-	          "<prvs=1111aaaaaa=joe@sender.example>", NULL);
+	c = start_mail(lmdb_cfg, "inbound", "203.0.113.5", "client.example.net",
+	               "<prvs=1111aaaaaa=joe@sender.example>", NULL);
 	assert_string_equal(
 	    rcpt(c, "<alice@example.org>"),
 	    "450 4.7.1 <alice@example.org>: Greylisted, please try again in 1 seconds");
@@ -270,8 +255,8 @@ rcpt__per_recipient_new_early_passed(void **state)
 	    "450 4.7.1 <alice@example.org>: Greylisted, please try again in 1 seconds");
 	usleep(2100000);
 	/* after the delay: passed, for alice only */
-	c = start(lmdb_cfg, "inbound", "203.0.113.5", "client.example.net",
-	          "<joe+tag@Sender.Example>", NULL);
+	c = start_mail(lmdb_cfg, "inbound", "203.0.113.5", "client.example.net",
+	               "<joe+tag@Sender.Example>", NULL);
 	assert_string_equal(rcpt(c, "<alice@example.org>"), "250");
 	assert_string_equal(
 	    rcpt(c, "<carol@example.org>"),
@@ -315,14 +300,15 @@ rcpt__exempt_clients(void **state)
 	/* trusted (127.0.0.0/8 by default), authenticated, an exemption entry */
 	assert_string_equal(
 	    once(lmdb_cfg, "inbound", "127.0.0.1", "<x@y.example>", "<erin@example.org>"), "250");
-	c = start(lmdb_cfg, "inbound", "203.0.113.50", "client.example.net", "<x@y.example>",
-	          "joe");
+	c = start_mail(lmdb_cfg, "inbound", "203.0.113.50", "client.example.net", "<x@y.example>",
+	               "joe");
 	assert_string_equal(rcpt(c, "<erin@example.org>"), "250");
 	conn_free(c);
 	assert_string_equal(
 	    once(lmdb_cfg, "inbound", "198.51.100.20", "<x@y.example>", "<erin@example.org>"),
 	    "250");
-	c = start(lmdb_cfg, "inbound", "192.0.2.99", "mta7.pool.example", "<x@y.example>", NULL);
+	c = start_mail(lmdb_cfg, "inbound", "192.0.2.99", "mta7.pool.example", "<x@y.example>",
+	               NULL);
 	assert_string_equal(rcpt(c, "<erin@example.org>"), "250");
 	conn_free(c);
 	assert_string_equal(

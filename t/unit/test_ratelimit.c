@@ -42,7 +42,8 @@ static const char policy_text[] =
     "    ); ipv4_prefix = 28; };\n"
     "  };\n"
     "  submission: { listeners = [ \"submission\" ];\n"
-    "    ratelimit: { rules = ( { key = \"user\"; recipients = 3; messages = 10; window = 3600; } ); };\n"
+    "    ratelimit: { rules = ( { key = \"user\"; recipients = 3; messages = 10; window = 3600; } "
+    "); };\n"
     "  };\n"
     "  dry: { listeners = [ \"dry\" ];\n"
     "    ratelimit: { rules = ( { key = \"client\"; recipients = 1; window = 3600;\n"
@@ -109,21 +110,6 @@ teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-static struct conn *
-start(struct config *c, const char *listener, const char *addr, const char *from,
-      const char *auth)
-{
-	struct conn_info ci = {listener, "client.example.net", addr, NULL, NULL};
-	struct conn *s = conn_new(config_ref(c), &ci);
-	struct verdict v;
-
-	session_connect(s, &v);
-	session_helo(s, "client.example.net", &v);
-	session_mail(s, from, auth, &v);
-	assert_int_equal(v.action, ACTION_CONTINUE);
-	return s;
-}
-
 /* the end of message: "250" or the reply line */
 static const char *
 eom(struct conn *s)
@@ -146,7 +132,7 @@ static const char *
 message(struct config *c, const char *listener, const char *addr, const char *from,
         const char *auth, const char *to)
 {
-	struct conn *s = start(c, listener, addr, from, auth);
+	struct conn *s = start_mail(c, listener, addr, "client.example.net", from, auth);
 	const char *r = rcpt(s, to);
 
 	if (strcmp(r, "250") == 0)
@@ -190,7 +176,8 @@ window__boundary_starts_a_new_count(void **state)
 		usleep(10000);
 	while (time(NULL) == t0 - 1)
 		usleep(10000);
-	struct conn *s = start(cfg, "short", "198.51.100.30", "<a@short.example>", NULL);
+	struct conn *s = start_mail(cfg, "short", "198.51.100.30", "client.example.net",
+	                            "<a@short.example>", NULL);
 	assert_string_equal(rcpt(s, "<a@example.org>"), "250");
 	assert_string_equal(rcpt(s, "<b@example.org>"), OVER("b@example.org"));
 	while (time(NULL) / 2 == t0 / 2)
@@ -207,7 +194,8 @@ user__recipients_limit_per_user(void **state)
 	struct conn *s;
 
 	(void)state;
-	s = start(cfg, "submission", "192.0.2.10", "<alice@example.org>", "alice");
+	s = start_mail(cfg, "submission", "192.0.2.10", "client.example.net", "<alice@example.org>",
+	               "alice");
 	assert_string_equal(rcpt(s, "<r1@example.net>"), "250");
 	assert_string_equal(rcpt(s, "<r2@example.net>"), "250");
 	assert_string_equal(rcpt(s, "<r3@example.net>"), "250");
@@ -218,8 +206,8 @@ user__recipients_limit_per_user(void **state)
 	    message(cfg, "submission", "192.0.2.10", "<bob@example.org>", "bob", "<x@example.net>"),
 	    "250");
 	/* alice again, another connection: still over */
-	assert_string_equal(message(cfg, "submission", "192.0.2.11", "<alice@example.org>",
-	                            "alice", "<r5@example.net>"),
+	assert_string_equal(message(cfg, "submission", "192.0.2.11", "<alice@example.org>", "alice",
+	                            "<r5@example.net>"),
 	                    OVER("r5@example.net"));
 }
 
@@ -231,9 +219,12 @@ client__messages_limit_at_rcpt_and_eom(void **state)
 	(void)state;
 	/* three transactions under way at once: all pass RCPT with 0 sent;
 	 * the third end of message passes the limit of 2 */
-	a = start(cfg, "inbound", "198.51.100.7", "<s1@c1.example>", NULL);
-	b = start(cfg, "inbound", "198.51.100.7", "<s2@c2.example>", NULL);
-	c = start(cfg, "inbound", "198.51.100.7", "<s3@c3.example>", NULL);
+	a = start_mail(cfg, "inbound", "198.51.100.7", "client.example.net", "<s1@c1.example>",
+	               NULL);
+	b = start_mail(cfg, "inbound", "198.51.100.7", "client.example.net", "<s2@c2.example>",
+	               NULL);
+	c = start_mail(cfg, "inbound", "198.51.100.7", "client.example.net", "<s3@c3.example>",
+	               NULL);
 	assert_string_equal(rcpt(a, "<u@example.org>"), "250");
 	assert_string_equal(rcpt(b, "<u@example.org>"), "250");
 	assert_string_equal(rcpt(c, "<u@example.org>"), "250");
@@ -263,7 +254,7 @@ network__shared_by_the_prefix(void **state)
 		snprintf(addr, sizeof(addr), "203.0.113.%d", 33 + (i % 2) * 10);
 		snprintf(from, sizeof(from), "<n%d@n%d.example>", i, i);
 		/* one message per address at most twice: the client limit stays out of it */
-		struct conn *s = start(cfg, "inbound", addr, from, NULL);
+		struct conn *s = start_mail(cfg, "inbound", addr, "client.example.net", from, NULL);
 		assert_string_equal(rcpt(s, "<u@example.org>"), "250");
 		conn_free(s);
 	}
@@ -280,21 +271,21 @@ static void
 sender_domain__own_reply_and_case(void **state)
 {
 	(void)state;
-	assert_string_equal(message(cfg, "inbound", "192.0.2.101", "<a@Bulk.Example>", NULL,
-	                            "<u@example.org>"),
-	                    "250");
-	assert_string_equal(message(cfg, "inbound", "192.0.2.120", "<b@bulk.example>", NULL,
-	                            "<u@example.org>"),
-	                    "250");
-	assert_string_equal(message(cfg, "inbound", "192.0.2.140", "<c@BULK.example>", NULL,
-	                            "<u@example.org>"),
-	                    "250");
-	assert_string_equal(message(cfg, "inbound", "192.0.2.160", "<d@bulk.example>", NULL,
-	                            "<u@example.org>"),
-	                    "451 4.7.1 <u@example.org>: Too much mail from your domain");
-	/* the null sender has no domain: not counted by this rule */
 	assert_string_equal(
-	    message(cfg, "inbound", "192.0.2.180", "<>", NULL, "<u@example.org>"), "250");
+	    message(cfg, "inbound", "192.0.2.101", "<a@Bulk.Example>", NULL, "<u@example.org>"),
+	    "250");
+	assert_string_equal(
+	    message(cfg, "inbound", "192.0.2.120", "<b@bulk.example>", NULL, "<u@example.org>"),
+	    "250");
+	assert_string_equal(
+	    message(cfg, "inbound", "192.0.2.140", "<c@BULK.example>", NULL, "<u@example.org>"),
+	    "250");
+	assert_string_equal(
+	    message(cfg, "inbound", "192.0.2.160", "<d@bulk.example>", NULL, "<u@example.org>"),
+	    "451 4.7.1 <u@example.org>: Too much mail from your domain");
+	/* the null sender has no domain: not counted by this rule */
+	assert_string_equal(message(cfg, "inbound", "192.0.2.180", "<>", NULL, "<u@example.org>"),
+	                    "250");
 }
 
 /* ---- dry run ---- */
@@ -307,7 +298,7 @@ dryrun__accepted_and_counted(void **state)
 
 	(void)state;
 	ratelimit_counts(before);
-	s = start(cfg, "dry", "198.51.100.50", "<d@dry.example>", NULL);
+	s = start_mail(cfg, "dry", "198.51.100.50", "client.example.net", "<d@dry.example>", NULL);
 	assert_string_equal(rcpt(s, "<a@example.org>"), "250");
 	assert_string_equal(rcpt(s, "<b@example.org>"), "250");
 	assert_string_equal(rcpt(s, "<c@example.org>"), "250");
@@ -333,8 +324,8 @@ store_failure__accept_and_tempfail(void **state)
 	assert_int_equal(chmod(path, 0777), 0);
 	bad = load_ok(path);
 	ratelimit_counts(before);
-	assert_string_equal(message(bad, "submission", "192.0.2.10", "<alice@example.org>",
-	                            "alice", "<r@example.net>"),
+	assert_string_equal(message(bad, "submission", "192.0.2.10", "<alice@example.org>", "alice",
+	                            "<r@example.net>"),
 	                    "250");
 	assert_string_equal(
 	    message(bad, "strict", "192.0.2.10", "<s@s.example>", NULL, "<u@example.org>"),
@@ -354,7 +345,8 @@ config__refused_rules(void **state)
 	static const struct {
 		const char *rules, *want;
 	} cases[] = {
-	    {"{ key = \"helo\"; messages = 1; window = 60; }", "client, network, user or sender_domain"},
+	    {"{ key = \"helo\"; messages = 1; window = 60; }",
+	     "client, network, user or sender_domain"},
 	    {"{ key = \"user\"; messages = 1; window = 0; }", "window 0 out of range 1..604800"},
 	    {"{ key = \"user\"; messages = 1; window = 60; action = \"reject\"; }",
 	     "a rate limit can only tempfail or dryrun"},
@@ -384,8 +376,8 @@ config__refused_rules(void **state)
 		 * at the line after) */
 		if (c != NULL || strstr(all, cases[i].want) == NULL ||
 		    (cases[i].rules[0] == '{' && strstr(all, ":5: ") == NULL))
-			fail_msg("case %zu: loaded %d, errors \"%s\", want \"%s\"", i, c != NULL, all,
-			         cases[i].want);
+			fail_msg("case %zu: loaded %d, errors \"%s\", want \"%s\"", i, c != NULL,
+			         all, cases[i].want);
 		errs_free(&errs);
 	}
 }

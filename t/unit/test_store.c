@@ -379,6 +379,16 @@ grey_step__table(void **state)
 	     0,
 	     true,
 	     true},
+	    {"network allowed for good (doorman-state allow), auto_allow aside: a read",
+	     false,
+	     {{0}, 0},
+	     true,
+	     {{0, 100, GREY_NET_PERMANENT}, 3},
+	     900000,
+	     GREY_ALLOWED,
+	     0,
+	     false,
+	     false},
 	    {"network below",
 	     false,
 	     {{0}, 0},
@@ -664,6 +674,29 @@ grey(const struct be *b, const char *tag)
 	assert_int_equal(r.state, GREY_ALLOWED);
 }
 
+/* a network allowed for good (doorman-state allow: no expiry, the
+ * permanent flag) skips greylisting with auto_allow off, and stays so */
+static void
+grey_permanent(const struct be *b, const char *tag)
+{
+	struct store_key t = key("grey", tag, "perm"), net = key("greynet", tag, "perm");
+	struct store_val allow = {.f = {0, 900, GREY_NET_PERMANENT}, .n = 3}, v;
+	struct grey_params p = {
+	    .now = 1000, .delay = 300, .window = 3600, .lifetime = 86400, .auto_allow = 0};
+	struct grey_result r;
+
+	assert_int_equal(b->ops->put(b->h, &net, &allow, 0, clock_of(b, 900)), 0);
+	for (int i = 0; i < 2; i++, p.now += 86400 * 2) {
+		assert_int_equal(b->ops->grey(b->h, &t, &net, &p, &r), 0);
+		assert_int_equal(r.state, GREY_ALLOWED);
+	}
+	assert_int_equal(b->ops->get(b->h, &t, &v, clock_of(b, p.now)), STORE_NOTFOUND);
+	assert_int_equal(b->ops->get(b->h, &net, &v, clock_of(b, p.now)), STORE_FOUND);
+	assert_int_equal(v.n, 3);
+	assert_int_equal(v.f[1], 900);
+	assert_int_equal(v.f[2], GREY_NET_PERMANENT);
+}
+
 /* a passed triplet is renewed at most once per lifetime/100 when no pass
  * counts towards auto_allow: the reads between change nothing */
 static void
@@ -709,6 +742,20 @@ redis__grey__passed_renewed_once_per_lifetime_100th(void **state)
 {
 	(void)state;
 	grey_renew(&redis_be, "redis");
+}
+
+static void
+lmdb__grey__permanent_network_allowed_for_good(void **state)
+{
+	(void)state;
+	grey_permanent(&lmdb_be, "lmdb");
+}
+
+static void
+redis__grey__permanent_network_allowed_for_good(void **state)
+{
+	(void)state;
+	grey_permanent(&redis_be, "redis");
 }
 
 static void
@@ -1137,6 +1184,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(lmdb__scan__prefix_live_entries),
 	    cmocka_unit_test(lmdb__grey__new_early_passed_allowed),
 	    cmocka_unit_test(lmdb__grey__passed_renewed_once_per_lifetime_100th),
+	    cmocka_unit_test(lmdb__grey__permanent_network_allowed_for_good),
 	    cmocka_unit_test(lmdb__sweep__drops_expired_without_full_scan),
 	    cmocka_unit_test(lmdb__map_full__counted_failure_not_crash),
 	    cmocka_unit_test(lmdb__unsafe_directory__refused),
@@ -1148,6 +1196,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(redis__scan__prefix_live_entries),
 	    cmocka_unit_test(redis__grey__new_early_passed_allowed),
 	    cmocka_unit_test(redis__grey__passed_renewed_once_per_lifetime_100th),
+	    cmocka_unit_test(redis__grey__permanent_network_allowed_for_good),
 	    cmocka_unit_test(redis__incr__concurrent_pool_loses_nothing),
 	    cmocka_unit_test(redis__tcp_and_unreadable_value),
 	    cmocka_unit_test(redis__wrong_password__tempfail),
