@@ -35,6 +35,7 @@
 #include "tracecmd.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,51 +51,41 @@
 
 #define MSG_MAX (64L << 20) /* a message file bigger than any MTA's limit is refused */
 
+/* the options that take one string, given once each */
+static const struct {
+	char ch;
+	size_t off;
+} string_opts[] = {
+	{ 'a', offsetof(struct trace_opts, addr) },   { 'N', offsetof(struct trace_opts, name) },
+	{ 'H', offsetof(struct trace_opts, helo) },   { 'l', offsetof(struct trace_opts, listener) },
+	{ 'p', offsetof(struct trace_opts, policy) }, { 'u', offsetof(struct trace_opts, auth) },
+	{ 's', offsetof(struct trace_opts, sender) }, { 'm', offsetof(struct trace_opts, msgfile) },
+};
+
 int
 trace_opt(struct trace_opts *o, int ch, const char *arg)
 {
-	const char **slot;
-
-	switch (ch) {
-	case 'a':
-		slot = &o->addr;
-		break;
-	case 'N':
-		slot = &o->name;
-		break;
-	case 'H':
-		slot = &o->helo;
-		break;
-	case 'l':
-		slot = &o->listener;
-		break;
-	case 'p':
-		slot = &o->policy;
-		break;
-	case 'u':
-		slot = &o->auth;
-		break;
-	case 's':
-		slot = &o->sender;
-		break;
-	case 'm':
-		slot = &o->msgfile;
-		break;
-	case 'r':
+	if (ch == 'r') {
 		if (o->nrcpt >= TRACE_RCPT_MAX)
 			return -1;
 		o->rcpt[o->nrcpt++] = arg;
 		return 0;
-	case 'j':
+	}
+	if (ch == 'j') {
 		o->json = true;
 		return 0;
-	default:
-		return -1;
 	}
-	if (*slot != NULL)
-		return -1;
-	*slot = arg;
-	return 0;
+	for (size_t i = 0; i < sizeof(string_opts) / sizeof(string_opts[0]); i++) {
+		const char **slot = (const char **)((char *)o + string_opts[i].off);
+
+		if (string_opts[i].ch != ch)
+			continue;
+		if (*slot != NULL)
+			return -1;
+		*slot = arg;
+		return 0;
+	}
+	return -1;
 }
 
 static int
@@ -359,30 +350,25 @@ trace_run(const char *config_path, const struct trace_opts *o)
 	r.policy = c->pol->name;
 	r.decided_stage = -1;
 	r.nrcpt = (unsigned)o->nrcpt;
-	r.store = c->pol->greylist_enabled
-			  ? "read only: greylisting decides from the entries as they are, "
-			    "and nothing is written"
+	r.store = c->pol->greylist_enabled || c->pol->ratelimit_rules.n > 0
+			  ? "read only: greylisting and rate limits decide from the entries "
+			    "as they are, and nothing is written"
 			  : "not used by this policy";
 	snprintf(r.client, sizeof(r.client), "%s[%s]", c->hostname, c->addr_text);
-	if (!c->have_ip) {
-		log_set_sink(NULL, NULL);
-		fprintf(stderr, "doorman -t: -a %s: not an IP address\n", o->addr);
-		conn_free(c);
-		trace_free(t);
-		auth_shutdown();
-		dns_free(dns);
-		config_unref(cfg);
-		free(msg);
-		return 3;
+	if (c->have_ip) {
+		run_session(c, o, msg, msglen, &r);
+		session_end_message(c);
+		r.exit = r.decision.action == ACTION_REJECT     ? 1
+			 : r.decision.action == ACTION_TEMPFAIL ? 2
+								: 0;
 	}
-
-	run_session(c, o, msg, msglen, &r);
-	session_end_message(c);
-	r.exit = r.decision.action == ACTION_REJECT     ? 1
-		 : r.decision.action == ACTION_TEMPFAIL ? 2
-							: 0;
 	log_set_sink(NULL, NULL);
-	trace_print(&r, o->json, stdout);
+	if (c->have_ip) {
+		trace_print(&r, o->json, stdout);
+	} else {
+		fprintf(stderr, "doorman -t: -a %s: not an IP address\n", o->addr);
+		r.exit = 3;
+	}
 
 	free(r.authres);
 	free(r.received_spf);
