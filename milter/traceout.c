@@ -10,7 +10,7 @@
  *	               "dns": [{check, query, zone, type, status, answers: []}],
  *	               "facts": [{check, label, text}], "log": [],
  *	               "verdict": {action, rule, reason, reply}, "held" } ],
- *	  "message", "decision": {action, stage, rule, reason, reply},
+ *	  "message", "decision": {action, rule, reason, reply, stage, accepted},
  *	  "header": {name: value}, "quarantine", "sender" (SRS or BATV's new
  *	  envelope sender, or null), "exit" }
  * Every string goes through one escaping function: what a client sent

@@ -205,6 +205,11 @@ else
 	not_ok "grey: the trace wrote $(ls "$work/state")"
 fi
 
+# --- what a client sends cannot break the JSON ---
+tr 1 hostile-json "${C[@]}" -j -a 203.0.113.5 -H 'evil"na\me	x' -s 'a"b@pass.auth.test' -r b@example.org
+json "hostile json: quote, backslash and tab kept" \
+	'j["steps"][1]["arg"] == "evil\"na\\me\tx" and j["decision"]["rule"] == "helo_syntax" and j["decision"]["accepted"] == 0'
+
 # --- usage and policy errors: 3, with a reason ---
 tr 3 no-rcpt "${C[@]}" -a 203.0.113.5 -s a@pass.auth.test
 grep -qF -- "-a, -s and at least one -r are required" "$work/no-rcpt.err" && ok "no -r: said" ||
