@@ -20,7 +20,9 @@
  * resolver and the DKIM/DMARC state are freed only once the engine says no
  * callback is left, and not at all if one still runs (the process exits
  * under it).  The descriptor limit is raised, while root, to what
- * milter.max_connections needs.
+ * milter.max_connections needs.  Under systemd (the unit of dist/,
+ * Type=notify) service.c says READY=1 once the socket listens; started
+ * already as milter.user (the unit's User=), nothing is dropped.
  */
 #define _GNU_SOURCE /* pthread_setattr_default_np */
 #include <errno.h>
@@ -52,6 +54,7 @@
 #include "milter.h"
 #include "report.h"
 #include "schema.h"
+#include "service.h"
 #include "tracecmd.h"
 #include "version.h"
 
@@ -181,16 +184,19 @@ reload_thread(void *arg)
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		log_dns_stats();
+		service_reloading();
 		log_msg(LOG_INFO, "reload: reading %s", config_path);
 		if ((c = load_or_report(config_path)) == NULL) {
 			log_msg(LOG_ERR, "reload: %s not loaded, the running policy stays", config_path);
 			metrics_reloaded(false);
+			service_ready();
 			continue;
 		}
 		warn_restart_only(c);
 		config_current_set(c);
 		metrics_reloaded(true);
 		log_msg(LOG_INFO, "reload: %s loaded", config_path);
+		service_ready();
 	}
 	return NULL;
 }
@@ -329,6 +335,9 @@ drop_privileges(const struct passwd *pw)
 			log_msg(LOG_WARNING, "running as root: set milter.user to drop privileges");
 		return 0;
 	}
+	/* started as that user already (the systemd unit's User=): nothing to drop */
+	if (pw->pw_uid != 0 && getuid() == pw->pw_uid && geteuid() == pw->pw_uid)
+		return 0;
 	if (setgid(pw->pw_gid) < 0 || initgroups(pw->pw_name, pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0) {
 		log_msg(LOG_ERR, "cannot become user %s: %s", pw->pw_name, strerror(errno));
@@ -642,8 +651,10 @@ main(int argc, char **argv)
 	log_msg(LOG_INFO, "doorman %s listening on %s, policy %s, engine %s", DOORMAN_VERSION,
 		cfg->socket, config_path, engine->name);
 	tell_ready();
+	service_ready();
 	proto_set_max_connections((int)cfg->max_connections);
 	rc = engine->run(&stop);
+	service_stopping();
 	if (rc == 1) {
 		/* callbacks still run: what they use stays; the exit ends them */
 		log_msg(LOG_WARNING, "doorman stopped without waiting for every command");

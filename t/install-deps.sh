@@ -6,7 +6,7 @@ set -eu
 
 build_pkgs="build-essential cmake pkg-config libmilter-dev libconfig-dev libcmocka-dev libunbound-dev libldns-dev
 	libspf2-dev libopendkim-dev libopendmarc-dev libpsl-dev libssl-dev publicsuffix
-	libpcre2-dev liblmdb-dev libhiredis-dev libmicrohttpd-dev zlib1g-dev"
+	libpcre2-dev liblmdb-dev libhiredis-dev libmicrohttpd-dev zlib1g-dev libsystemd-dev file"
 # t/fuzz (libFuzzer targets, t/fuzz/run.sh): clang and its runtime
 # libraries (libclang_rt.fuzzer, ASan, UBSan), Debian 12's clang 14
 fuzz_pkgs="clang libclang-rt-14-dev"
@@ -23,8 +23,11 @@ fuzz_pkgs="clang libclang-rt-14-dev"
 # store tests, started privately on a unix socket without persistence (its
 # system service is not used).  curl scrapes doorman's metrics endpoint and
 # prometheus provides promtool, which checks the scrape (t/miltertest/metrics.sh;
-# the prometheus service is not used).
-test_pkgs="curl prometheus redis-server dovecot-core dovecot-lmtpd python3 python3-dkim python3-authres python3-spf nsd ldnsutils miltertest swaks postfix m4 libwrap0 liblockfile1 sasl2-bin libsasl2-modules groff-base procps iproute2 util-linux libxml2-utils"
+# the prometheus service is not used).  systemd provides systemd-analyze,
+# which checks the unit of dist/ (t/install/package.t.sh; systemd need not
+# run), adduser the package's postinst needs; file and dpkg-dev (above:
+# build-essential) are what cpack -G DEB needs for the package's Depends.
+test_pkgs="systemd adduser curl prometheus redis-server dovecot-core dovecot-lmtpd python3 python3-dkim python3-authres python3-spf nsd ldnsutils miltertest swaks postfix m4 libwrap0 liblockfile1 sasl2-bin libsasl2-modules groff-base procps iproute2 util-linux libxml2-utils"
 
 missing=""
 for p in $build_pkgs $fuzz_pkgs $test_pkgs; do

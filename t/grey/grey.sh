@@ -8,6 +8,22 @@ grey_conf() {
 		"$(dirname "${BASH_SOURCE[0]}")/doorman.conf.in" >"$1"
 }
 
+# grey_workdir_end DIR FILE... - at a suite's exit: when something failed
+# (or KEEP is set) the tail of each FILE (relative to DIR) and DIR kept
+# for a look, else DIR removed
+grey_workdir_end() {
+	local dir=$1 f
+	shift
+	if [ "$T_FAILED" -gt 0 ] || [ -n "${KEEP:-}" ]; then
+		for f in "$@"; do
+			echo "--- $f"; tail -30 "$dir/$f" 2>/dev/null
+		done
+		echo "(work directory kept: $dir)"
+	else
+		rm -rf "$dir"
+	fi
+}
+
 # redis_start DIR PORT - a private redis-server on 127.0.0.1:PORT without
 # persistence (nothing written to disk); REDIS_PID.  Started again by the
 # same call after redis_stop.

@@ -31,7 +31,9 @@ postfix_register_dir() {
 # (DNS_PORT, AUTH_PORT: listeners whose {daemon_name} is "dns", "auth").
 # POSTFIX_INET_PROTOCOLS=all (default ipv4) lets Postfix reach an IPv6
 # milter socket and take IPv6 client addresses in XCLIENT; its listeners
-# stay on 127.0.0.1.
+# stay on 127.0.0.1.  POSTFIX_SETTINGS="name=value ..." (values without
+# spaces) are set last, before the start: a reload just after the start
+# instead can race a queue manager delivering with the one replacing it.
 postfix_start() {
 	local w=$1 smtp=$2 sub=$3 milter=$4 sink=$5 dnsl=${6:-} authl=${7:-}
 	POSTFIX_DIR=$w/postfix
@@ -83,6 +85,8 @@ postfix_start() {
 		"queue_run_delay = 1s" \
 		"minimal_backoff_time = 1s" \
 		"maximal_backoff_time = 2s"
+	# shellcheck disable=SC2086
+	[ -z "${POSTFIX_SETTINGS:-}" ] || $pc -e $POSTFIX_SETTINGS
 	# loopback listeners only: port 25 and 587 of the test, each naming
 	# itself to the milter through {daemon_name}
 	sed -i -e 's/^smtp[[:space:]]\+inet/#&/' -e 's/^submission[[:space:]]\+inet/#&/' \
