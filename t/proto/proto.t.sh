@@ -38,13 +38,18 @@ mta() { # MODE LOG [PORT]: mta.py's checks, counted here
 	mta_checks "" "${3:-$port}" "$2" "$1"
 }
 
-stop_timed() { # NAME LOG: stop and judge; gone within a second, logged, no stray errors
+# stop_timed NAME LOG: stop and judge; gone within 2 s, logged, no stray
+# errors.  doorman's own stop takes milliseconds (its log says how many);
+# the bound is for what must never happen, a stop that waits out a timeout
+# (milter.timeout is 600 s here).  2 s, not 1: under ASan
+# on a loaded 2-core machine the exit (leak check included) took 1.1-1.6 s.
+stop_timed() {
 	local t0 t1 ms
 	t0=$(date +%s%N)
 	stop_doorman "$1"
 	t1=$(date +%s%N)
 	ms=$(((t1 - t0) / 1000000))
-	if [ "$ms" -lt 1000 ] && log_has "$2" 'milter: stopped in [0-9]+ ms' &&
+	if [ "$ms" -lt 2000 ] && log_has "$2" 'milter: stopped in [0-9]+ ms' &&
 		log_has "$2" 'doorman stopped$' && ! log_has "$2" 'Bad file descriptor|commands under way'; then
 		ok "$1 ($ms ms)"
 	else
@@ -57,7 +62,7 @@ conf "inet:$port@127.0.0.1" 600 >"$work/inet.conf"
 start_doorman "$bin" "$work/inet.conf" "$work/hostile.log" $port
 mta hostile "$work/hostile.log"
 alive "doorman alive after hostile input" "$work/hostile.log"
-stop_timed "a stop after serving mail takes under a second, logged, with no 'Bad file descriptor'" "$work/hostile.log"
+stop_timed "a stop after serving mail takes under 2 s, logged, with no 'Bad file descriptor'" "$work/hostile.log"
 
 stopped_clean() { # NAME LOG N: mta.py stopped doorman; N connections closed, status 0, no stray errors
 	local rc
