@@ -206,10 +206,17 @@ static void
 run_checks(struct conn *c, enum stage st, bool exempt, struct verdict *v, const char *rcpt)
 {
 	memset(v, 0, sizeof(*v));
+	trace_at(c->trace, (int)st, "session");
 	for (const struct check *const *k = checks; *k != NULL; k++) {
-		if (!((*k)->stages & STAGE_BIT(st)) || (exempt && (*k)->exemptable))
+		if (!((*k)->stages & STAGE_BIT(st)))
 			continue;
+		trace_at(c->trace, (int)st, (*k)->name);
+		if (exempt && (*k)->exemptable) {
+			trace_skip(c->trace, "exempt client or sender");
+			continue;
+		}
 		(*k)->run(c, st, v);
+		trace_check(c->trace, v);
 		if (v->action == ACTION_ACCEPT)
 			break;
 		if (v->action == ACTION_DRYRUN) {
@@ -220,6 +227,7 @@ run_checks(struct conn *c, enum stage st, bool exempt, struct verdict *v, const 
 		if (v->action != ACTION_CONTINUE)
 			break;
 	}
+	trace_at(c->trace, (int)st, "session");
 	if (v->action == ACTION_ACCEPT)
 		memset(v, 0, sizeof(*v));
 }
@@ -367,6 +375,7 @@ session_dns_within(struct conn *c, struct dns_batch *b, long ms)
 
 	dns_batch_wait(b, (int)(ms < 0 ? 0 : ms > c->cfg->resolver_timeout ? c->cfg->resolver_timeout : ms));
 	sent = dns_batch_sent(b);
+	trace_dns(c->trace, b);
 	c->dns_left = sent >= c->dns_left ? 0 : c->dns_left - sent;
 }
 

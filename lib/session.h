@@ -30,6 +30,7 @@
 #include "config.h"
 #include "dns.h"
 #include "reply.h"
+#include "trace.h"
 
 enum stage {
 	STAGE_CONNECT,
@@ -99,7 +100,15 @@ struct conn {
 	char qid[64];
 	unsigned long transactions;
 	struct msg msg;
+	struct trace *trace;         /* doorman -t (trace.h): NULL in the daemon */
 };
+
+/*
+ * session_tracing - a doorman -t trace, not mail: explain, but write no
+ * state (greylisting entries, counters, DMARC history rows) and send
+ * nothing that is not a question.
+ */
+#define session_tracing(c) ((c)->trace != NULL)
 
 /* What the MTA told us at connect; any field may be NULL or empty. */
 struct conn_info {

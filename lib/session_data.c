@@ -88,6 +88,7 @@ session_eoh(struct conn *c)
 {
 	if (!c->msg.in_data)
 		data_start(c);
+	trace_at(c->trace, STAGE_DATA, "dkim");
 	dkimv_eoh(c, c->msg.au.dkim);
 }
 
@@ -265,17 +266,26 @@ eom_stage(struct conn *c, struct verdict *v, struct eom_edits *e)
 		session_log(c, STAGE_EOM, v, NULL);
 		return;
 	}
+	trace_at(c->trace, STAGE_EOM, "dkim");
 	dkimv_finish(c, a->dkim, a);
 	if (p->dkim_enabled && !m->auth_skip && a->dkim == NULL && a->sig_fields > 0)
 		a->dkim_incomplete = true; /* no handle to verify with (logged): never a fail */
+	if (p->dkim_enabled && !m->auth_skip)
+		trace_dkim(c->trace, a);
 	if (p->dmarc_enabled && !m->auth_skip) {
+		trace_at(c->trace, STAGE_EOM, "dmarc");
 		dmarc_evaluate(c, a, (int)arc4random_uniform(100));
+		trace_dmarc(c->trace, &a->dmarc);
 		dmarc_decide(c, v, e);
-		if (*c->cfg->dmarc_history != '\0')
+		if (*c->cfg->dmarc_history != '\0' && !session_tracing(c))
 			dmarc_history_add(c, v, e);
 	}
-	if (v->action == ACTION_CONTINUE)
+	if (v->action == ACTION_CONTINUE) {
+		trace_at(c->trace, STAGE_EOM, "ratelimit");
 		ratelimit_eom(c, v); /* a message refused for another reason is not counted */
+		trace_check(c->trace, v);
+	}
+	trace_at(c->trace, STAGE_EOM, "session");
 	log_results(c, a);
 	if (session_settle(c, STAGE_EOM, v, NULL)) {
 		free(e->tag);

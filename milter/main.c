@@ -7,6 +7,7 @@
  *	doorman -D		print every setting with its type and default
  *	doorman -V		print the version
  *	doorman -R [-o dir] [-c file]	send (or write) DMARC aggregate reports
+ *	doorman -t [-c file] ...	trace one session without an MTA (tracecmd.c)
  *
  * Start-up order matters for security: load and check the policy (an
  * invalid one is never run), bind the socket as the starting user,
@@ -54,12 +55,15 @@
 #include "report.h"
 #include "schema.h"
 #include "service.h"
+#include "tracecmd.h"
 #include "version.h"
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: doorman [-f] [-c file] | -n [-c file] | -R [-o dir] [-c file] | -D | -V\n");
+	fprintf(stderr, "usage: doorman [-f] [-c file] | -n [-c file] | -R [-o dir] [-c file] | -D | -V\n"
+			"       doorman -t [-c file] [-l listener | -p policy] -a address [-N name]\n"
+			"               [-H helo] [-u user] -s sender -r rcpt [-r rcpt ...] [-m file] [-j]\n");
 	exit(2);
 }
 
@@ -482,7 +486,8 @@ serve_setup(const struct engine *e, const struct config *cfg, bool foreground)
 int
 main(int argc, char **argv)
 {
-	bool check_only = false, foreground = false, report = false;
+	bool check_only = false, foreground = false, report = false, trace = false, trace_bad = false;
+	struct trace_opts topts = { 0 };
 	const char *outdir = NULL;
 	const struct engine *engine;
 	struct config *cfg;
@@ -492,8 +497,24 @@ main(int argc, char **argv)
 	char why[256];
 	int ch, rc;
 
-	while ((ch = getopt(argc, argv, "c:fnRo:DVh")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fnRo:DVhta:N:H:l:p:u:s:r:m:j")) != -1) {
 		switch (ch) {
+		case 't':
+			trace = true;
+			break;
+		case 'a':
+		case 'N':
+		case 'H':
+		case 'l':
+		case 'p':
+		case 'u':
+		case 's':
+		case 'r':
+		case 'm':
+		case 'j':
+			if (trace_opt(&topts, ch, optarg) < 0)
+				trace_bad = true;
+			break;
 		case 'c':
 			config_path = optarg;
 			break;
@@ -516,10 +537,23 @@ main(int argc, char **argv)
 			printf("doorman %s\n", DOORMAN_VERSION);
 			return 0;
 		default:
-			usage();
+			trace_bad = true; /* usage(), or status 3 for -t */
 		}
 	}
-	if (optind != argc || (outdir != NULL && !report) || (report && (check_only || foreground)))
+	if (trace_bad && !trace)
+		usage();
+	if (trace) {
+		/* a usage error is exit status 3 here, as a script reading the
+		 * verdict from the status expects */
+		if (optind != argc || trace_bad || check_only || foreground || report || outdir != NULL) {
+			fprintf(stderr, "doorman -t: an option given twice, or one -t does not take\n");
+			return 3;
+		}
+		return trace_run(config_path, &topts);
+	}
+	if (optind != argc || trace_bad || topts.addr || topts.sender || topts.nrcpt || topts.name ||
+	    topts.helo || topts.listener || topts.policy || topts.auth || topts.msgfile || topts.json ||
+	    (outdir != NULL && !report) || (report && (check_only || foreground)))
 		usage();
 
 	if (check_only) {

@@ -324,6 +324,7 @@ evaluate_one(struct conn *c, const struct auth_msg *m, const char *from, int pct
 		return;
 	}
 	record_parse(rec, &r);
+	trace_fact(c->trace, "dmarc.record", "_dmarc.%s: %s (adkim=%s aspf=%s)", at_org ? org : from, rec, r.adkim_strict ? "s" : "r", r.aspf_strict ? "s" : "r");
 	if (r.p == NULL || r.sp_bad) {
 		if (!r.rua_ok) {
 			/* RFC 7489 6.6.3: no DMARC processing for this message */
@@ -348,6 +349,7 @@ evaluate_one(struct conn *c, const struct auth_msg *m, const char *from, int pct
 
 	/* both identifiers are looked at: an aggregate report gives each */
 	for (int i = 0; i < m->nsigs && i < DKIM_SIGS_KEPT; i++) {
+		trace_fact(c->trace, "dmarc.alignment", "dkim d=%s (%s) %s with From %s", m->sigs[i].d, auth_result_name(m->sigs[i].result), dmarc_aligned(m->sigs[i].d, from, r.adkim_strict) ? "aligned" : "not aligned", from);
 		if (!dmarc_aligned(m->sigs[i].d, from, r.adkim_strict))
 			continue;
 		if (m->sigs[i].result == AUTH_PASS)
@@ -355,6 +357,7 @@ evaluate_one(struct conn *c, const struct auth_msg *m, const char *from, int pct
 		else if (m->sigs[i].result == AUTH_TEMPERROR)
 			temp = true;
 	}
+	trace_fact(c->trace, "dmarc.alignment", "spf %s (%s) %s with From %s", m->spf_mailfrom.domain[0] ? m->spf_mailfrom.domain : "-", auth_result_name(m->spf_mailfrom.result), dmarc_aligned(m->spf_mailfrom.domain, from, r.aspf_strict) ? "aligned" : "not aligned", from);
 	if (dmarc_aligned(m->spf_mailfrom.domain, from, r.aspf_strict)) {
 		if (m->spf_mailfrom.result == AUTH_PASS)
 			out->spf_aligned_pass = true;

@@ -348,6 +348,10 @@ layer_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp, SP
 		inet_ntop(AF_INET, &req->ipv4, client, sizeof(client));
 	if (nfound == 1 && spfrec_prepare(txt[found], len[found], client, &text, &why) < 0)
 		log_msg(LOG_INFO, "spf domain=%s record_refused=\"%s\"", domain, why);
+	if (text != NULL) /* doorman -t: the chain of records, as published and as evaluated */
+		trace_fact(auth_current()->trace, "spf.record", "%s%s: %.*s; for %s: %s",
+			   top ? "" : "include or redirect: ", domain, (int)len[found], txt[found],
+			   client, text);
 	for (int i = 0; i < n; i++)
 		free(txt[i]);
 	if (nfound == 0)

@@ -94,6 +94,7 @@ spf_run(struct conn *c, enum stage st, struct verdict *v)
 		spf_check_mailfrom(c, c->addr_text, helo, m->sender.null ? "" : m->sender_text,
 				   &a->spf_mailfrom);
 	}
+	trace_spf(c->trace, a);
 	if (a->spf_helo.result == AUTH_FAIL)
 		decide(c, &a->spf_helo, "helo", v);
 	else

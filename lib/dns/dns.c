@@ -32,6 +32,7 @@ struct dns {
 	int stop; /* atomic */
 	struct dns_stats stats; /* atomics */
 	struct dnscache *cache;
+	bool keep_questions; /* dns_keep_questions: doorman -t */
 };
 
 /* One query in flight; its address is libunbound's mydata, so it does not move. */
@@ -43,6 +44,7 @@ struct dns_query {
 	int async_id;
 	bool pending;
 	struct metrics_slot *zone; /* its zone's counters (metrics.h), or NULL */
+	const char *zone_name;     /* the list's zone as given (the caller's), or NULL */
 };
 
 struct dns_batch {
@@ -379,6 +381,11 @@ dns_batch_add_zone(struct dns_batch *b, const char *name, int type, const char *
 	struct dns_answer got;
 	int idx, err;
 
+	q->type = type;
+	q->zone_name = zone;
+	if (b->d->keep_questions)
+		q->name = xstrdup(name); /* answered from the cache or not: a trace shows it */
+
 	pthread_mutex_lock(&b->lock);
 	idx = b->n++;
 	b->q = xreallocarray(b->q, (size_t)b->n, sizeof(*b->q));
@@ -416,8 +423,8 @@ dns_batch_add_zone(struct dns_batch *b, const char *name, int type, const char *
 
 	COUNT(b->d, queries);
 	metrics_dns(q->zone, MDNS_QUERY);
-	q->name = xstrdup(name);
-	q->type = type;
+	if (q->name == NULL)
+		q->name = xstrdup(name); /* for the cache */
 	err = ub_resolve_async(b->d->ctx, name, type, 1 /* IN */, q, on_answer, &q->async_id);
 	if (err != 0) {
 		pthread_mutex_lock(&b->lock);
@@ -482,6 +489,51 @@ const struct dns_answer *
 dns_batch_answer(const struct dns_batch *b, int i)
 {
 	return i >= 0 && i < b->n ? &b->a[i] : NULL;
+}
+
+void
+dns_keep_questions(struct dns *d)
+{
+	d->keep_questions = true;
+}
+
+int
+dns_batch_count(const struct dns_batch *b)
+{
+	return b->n;
+}
+
+const char *
+dns_batch_question(const struct dns_batch *b, int i, int *type, const char **zone)
+{
+	if (i < 0 || i >= b->n)
+		return NULL;
+	*type = b->q[i]->type;
+	*zone = b->q[i]->zone_name;
+	return b->q[i]->name;
+}
+
+const char *
+dns_type_name(int type)
+{
+	switch (type) {
+	case DNS_TYPE_A:
+		return "A";
+	case DNS_TYPE_NS:
+		return "NS";
+	case DNS_TYPE_CNAME:
+		return "CNAME";
+	case DNS_TYPE_PTR:
+		return "PTR";
+	case DNS_TYPE_MX:
+		return "MX";
+	case DNS_TYPE_TXT:
+		return "TXT";
+	case DNS_TYPE_AAAA:
+		return "AAAA";
+	default:
+		return "other";
+	}
 }
 
 unsigned

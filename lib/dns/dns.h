@@ -104,6 +104,16 @@ const struct dns_answer *dns_batch_answer(const struct dns_batch *b, int i);
 /* dns_batch_sent - queries this batch sent (what it cost of a budget). */
 unsigned dns_batch_sent(const struct dns_batch *b);
 void dns_batch_free(struct dns_batch *b);
+/* dns_keep_questions - every query's name kept, answered from the cache or
+ * not (before any batch; doorman -t), for dns_batch_question. */
+void dns_keep_questions(struct dns *d);
+/* dns_batch_count, dns_batch_question - the queries added, and query i's
+ * name (NULL: not kept, see dns_keep_questions), type and list zone (NULL: not a list's; the caller's string, as
+ * dns_batch_add_zone was given it), for the trace of doorman -t. */
+int dns_batch_count(const struct dns_batch *b);
+const char *dns_batch_question(const struct dns_batch *b, int i, int *type, const char **zone);
+/* dns_type_name - "A", "TXT", ...; "TYPEn" style names are not needed. */
+const char *dns_type_name(int type);
 
 const char *dns_status_name(enum dns_status s);
 

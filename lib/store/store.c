@@ -27,6 +27,13 @@ struct store {
 };
 
 static unsigned long n_ops, n_failures, n_map_full, n_reconnects; /* atomics */
+static bool readonly; /* set once before any store opens (store_readonly) */
+
+void
+store_readonly(void)
+{
+	readonly = true;
+}
 
 int64_t
 store_now(void)
@@ -340,8 +347,12 @@ store_open(const struct store_opts *o, char *why, size_t whylen)
 {
 	const struct store_ops *ops =
 	    o->backend == STORE_REDIS ? &store_redis_ops : &store_lmdb_ops;
-	void *h = ops->open(o, why, whylen);
+	struct store_opts ro = *o;
+	void *h;
 	struct store *s;
+
+	ro.readonly = readonly; /* the caller's field is not read: store_readonly() decides */
+	h = ops->open(&ro, why, whylen);
 
 	if (h == NULL)
 		return NULL;
@@ -374,6 +385,8 @@ store_put(struct store *s, const struct store_key *k, const struct store_val *v,
 {
 	if (k->bad || v->n > STORE_FIELDS)
 		return counted(s, "put", STORE_TEMPFAIL);
+	if (readonly)
+		return counted(s, "put", 0);
 	return counted(s, "put", s->ops->put(s->h, k, v, ttl, store_now()));
 }
 
@@ -387,6 +400,23 @@ store_incr(struct store *s, const struct store_key *k, long window, int64_t by, 
 	return rc;
 }
 
+/* store_counts without writing: the counts the step would reach */
+static int
+counts_peek(struct store *s, struct store_count *c, size_t n)
+{
+	int64_t now = store_now();
+
+	for (size_t i = 0; i < n; i++) {
+		struct store_val cur = {0};
+		int rc = s->ops->get(s->h, c[i].key, &cur, now);
+
+		if (rc == STORE_TEMPFAIL)
+			return STORE_TEMPFAIL;
+		c[i].count = (rc == STORE_FOUND && cur.n > 0 ? cur.f[0] : 0) + c[i].by;
+	}
+	return 0;
+}
+
 int
 store_counts(struct store *s, struct store_count *c, size_t n)
 {
@@ -397,6 +427,8 @@ store_counts(struct store *s, struct store_count *c, size_t n)
 		if (c[i].key->bad || c[i].ttl <= 0)
 			return counted(s, "incr", STORE_TEMPFAIL);
 	}
+	if (readonly)
+		return counted(s, "incr", counts_peek(s, c, n));
 	return counted(s, "incr", s->ops->counts(s->h, c, n, store_now()));
 }
 
@@ -405,6 +437,8 @@ store_del(struct store *s, const struct store_key *k)
 {
 	if (k->bad)
 		return counted(s, "del", STORE_TEMPFAIL);
+	if (readonly)
+		return counted(s, "del", 0);
 	return counted(s, "del", s->ops->del(s->h, k));
 }
 
@@ -422,6 +456,22 @@ store_scan(struct store *s, const struct store_key *prefix,
 	return counted(s, "scan", s->ops->scan(s->h, &under, fn, arg, store_now()));
 }
 
+/* store_grey's decision from what the records hold, nothing written */
+static int
+grey_peek(struct store *s, const struct store_key *triplet, const struct store_key *net,
+          const struct grey_params *p, struct grey_result *r)
+{
+	struct store_val tv = { 0 }, nv = { 0 };
+	struct grey_step out;
+	int64_t now = store_now();
+	int rt = s->ops->get(s->h, triplet, &tv, now), rn;
+
+	if (rt == STORE_TEMPFAIL || (rn = s->ops->get(s->h, net, &nv, now)) == STORE_TEMPFAIL)
+		return STORE_TEMPFAIL;
+	grey_step(&tv, rt == STORE_FOUND, &nv, rn == STORE_FOUND, p, r, &out);
+	return 0;
+}
+
 int
 store_grey(struct store *s, const struct store_key *triplet, const struct store_key *net,
            const struct grey_params *p, struct grey_result *r)
@@ -429,6 +479,8 @@ store_grey(struct store *s, const struct store_key *triplet, const struct store_
 	memset(r, 0, sizeof(*r));
 	if (triplet->bad || net->bad)
 		return counted(s, "grey", STORE_TEMPFAIL);
+	if (readonly)
+		return counted(s, "grey", grey_peek(s, triplet, net, p, r));
 	return counted(s, "grey", s->ops->grey(s->h, triplet, net, p, r));
 }
 

@@ -126,6 +126,7 @@ struct store_opts {
 	long redis_database;
 	long redis_pool;
 	long timeout_ms; /* deadline of one operation */
+	bool readonly;   /* store_readonly() was called */
 };
 
 /* Greylisting in one step.  The triplet record is {first seen, last seen,
@@ -222,6 +223,17 @@ void grey_step(const struct store_val *triplet, bool have_triplet, const struct 
  * (1, *port set); -1 with why when it is neither. */
 int store_redis_parse(const char *spec, char *host, size_t hostlen, int *port, char *why,
                       size_t whylen);
+
+/*
+ * store_readonly - from now on every store of the process only reads
+ * (doorman -t: a trace must leave no state behind).  Called once, before
+ * any store is opened.  LMDB is opened read-only and without its lock
+ * file, and nothing is created: a state directory without a data file
+ * reads as empty.  put and del write nothing and say they did; incr gives
+ * the count it would reach; store_grey reads both records and decides
+ * with grey_step, writing nothing back.
+ */
+void store_readonly(void);
 
 /* store_open - a new store, or NULL with why.  store_close(NULL) is a no-op. */
 struct store *store_open(const struct store_opts *o, char *why, size_t whylen);

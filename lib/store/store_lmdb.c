@@ -146,6 +146,42 @@ sync_stop(struct lm *l)
 	pthread_mutex_destroy(&l->sync.mu);
 }
 
+/*
+ * Read-only (store_readonly: doorman -t): nothing is created or taken
+ * over, not even LMDB's lock file (MDB_NOLOCK: a trace reads while the
+ * daemon may write; LMDB's copy-on-write keeps what a short read sees
+ * whole unless the daemon commits twice meanwhile, and a trace is only an
+ * explanation).  No data file yet: an empty store (env NULL).
+ */
+static void *
+lm_open_readonly(const struct store_opts *o, char *why, size_t whylen)
+{
+	struct lm *l = xcalloc(1, sizeof(*l));
+	char data[4096];
+	MDB_txn *txn;
+	int rc;
+
+	snprintf(data, sizeof(data), "%s/data.mdb", o->path);
+	if (access(data, F_OK) < 0)
+		return l;
+	if ((rc = mdb_env_create(&l->env)) != 0)
+		goto fail;
+	if ((rc = mdb_env_set_mapsize(l->env, (size_t)o->map_size_mb << 20)) != 0 ||
+	    (rc = mdb_env_open(l->env, o->path, MDB_NOTLS | MDB_RDONLY | MDB_NOLOCK, 0600)) != 0 ||
+	    (rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &txn)) != 0)
+		goto fail;
+	rc = mdb_dbi_open(txn, NULL, 0, &l->dbi);
+	mdb_txn_abort(txn);
+	if (rc == 0)
+		return l;
+fail:
+	snprintf(why, whylen, "LMDB at %s (read only): %s", o->path, mdb_strerror(rc));
+	if (l->env != NULL)
+		mdb_env_close(l->env);
+	free(l);
+	return NULL;
+}
+
 static void *
 lm_open(const struct store_opts *o, char *why, size_t whylen)
 {
@@ -154,6 +190,8 @@ lm_open(const struct store_opts *o, char *why, size_t whylen)
 	MDB_txn *txn;
 	int rc, dead = 0;
 
+	if (o->readonly)
+		return lm_open_readonly(o, why, whylen);
 	if (mkdir(o->path, 0750) < 0 && errno != EEXIST) {
 		snprintf(why, whylen, "cannot make %s: %s", o->path, strerror(errno));
 		return NULL;
@@ -211,9 +249,11 @@ lm_close(void *h)
 
 	if (l == NULL)
 		return;
-	sync_stop(l);
-	mdb_env_sync(l->env, 1);
-	mdb_env_close(l->env);
+	if (l->env != NULL) {
+		sync_stop(l);
+		mdb_env_sync(l->env, 1);
+		mdb_env_close(l->env);
+	}
 	free(l);
 }
 
@@ -347,9 +387,11 @@ lm_get(void *h, const struct store_key *k, struct store_val *v, int64_t now)
 {
 	struct lm *l = h;
 	MDB_txn *txn;
-	int rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &txn);
+	int rc;
 
-	if (rc != 0)
+	if (l->env == NULL)
+		return STORE_NOTFOUND; /* read only, and no data file yet */
+	if ((rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &txn)) != 0)
 		return fail("get", rc);
 	rc = rec_get(l, txn, k, now, v, NULL);
 	mdb_txn_abort(txn);
@@ -421,9 +463,11 @@ lm_scan(void *h, const struct store_key *prefix,
 	MDB_val key = kval(prefix), d;
 	MDB_cursor *cur;
 	MDB_txn *txn;
-	int rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &txn);
+	int rc;
 
-	if (rc != 0)
+	if (l->env == NULL)
+		return 0;
+	if ((rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &txn)) != 0)
 		return fail("scan", rc);
 	if ((rc = mdb_cursor_open(txn, l->dbi, &cur)) != 0) {
 		mdb_txn_abort(txn);
@@ -495,7 +539,7 @@ store_lmdb_records(void *h)
 	MDB_txn *txn;
 	size_t n = 0;
 
-	if (mdb_txn_begin(l->env, NULL, MDB_RDONLY, &txn) != 0)
+	if (l->env == NULL || mdb_txn_begin(l->env, NULL, MDB_RDONLY, &txn) != 0)
 		return 0;
 	if (mdb_stat(txn, l->dbi, &st) == 0)
 		n = st.ms_entries;

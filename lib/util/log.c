@@ -13,6 +13,15 @@
 
 static bool log_stderr = true;
 static const char *log_ident = "doorman";
+static void (*log_sink)(void *arg, int prio, const char *line);
+static void *log_sink_arg;
+
+void
+log_set_sink(void (*fn)(void *arg, int prio, const char *line), void *arg)
+{
+	log_sink = fn;
+	log_sink_arg = arg;
+}
 
 void
 log_open(const char *ident, bool to_stderr, int facility)
@@ -32,7 +41,9 @@ log_msg(int prio, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (log_stderr) {
+	if (log_sink != NULL) {
+		log_sink(log_sink_arg, prio, buf);
+	} else if (log_stderr) {
 		static const char *const names[] = { "emerg", "alert", "crit", "error",
 						     "warning", "notice", "info", "debug" };
 		fprintf(stderr, "%s: %s: %s\n", log_ident, names[prio & 7], buf);

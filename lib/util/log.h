@@ -14,6 +14,10 @@
 void log_open(const char *ident, bool to_stderr, int facility);
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* log_set_sink - from now on every line goes to fn instead (doorman -t
+ * collects them into its trace); set once, before threads. */
+void log_set_sink(void (*fn)(void *arg, int prio, const char *line), void *arg);
+
 /* log_facility_parse - "mail", "local0".."local7", "daemon", "user": or -1. */
 int log_facility_parse(const char *name);
 
