@@ -45,7 +45,7 @@ MAX_RSS=65536 RELOAD_GROWTH=16384
 # AddressSanitizer's shadow memory and its quarantine (up to 256 MB of freed
 # memory kept) multiply RSS; there LeakSanitizer at each stop is the leak
 # check, and the bounds only catch a runaway
-if ldd "$build/milter/doorman" | grep -q libasan; then MAX_RSS=524288 RELOAD_GROWTH=262144; fi
+if grep -q libasan <<<"$(ldd "$build/milter/doorman")"; then MAX_RSS=524288 RELOAD_GROWTH=262144; fi
 bin=$build/milter/doorman
 # 2,000 held sessions need more descriptors than a default 1,024 (a
 # postmaster's unit file raises it the same way)
@@ -437,7 +437,7 @@ else
 	kill -KILL "$DOORMAN_PID"
 	wait "$DOORMAN_PID" 2>/dev/null || true
 fi
-tail -8 "$LOG" | grep -q 'stopping with [0-9]* commands under way' &&
+grep -q 'stopping with [0-9]* commands under way' <<<"$(tail -8 "$LOG")" &&
 	not_ok "SIGTERM idle: logged '$(tail -8 "$LOG" | grep -o 'stopping with [0-9]* commands under way')'" ||
 	ok "SIGTERM idle: no command said to be under way"
 sanitizer_clean "SIGTERM idle"

@@ -115,8 +115,8 @@ for _ in $(seq 1 800); do
 done
 t_arrived=$(date +%s.%N)
 for _ in $(seq 1 100); do
-	postqueue -c "$PFS/etc" -p 2>/dev/null | grep -q 'Mail queue is empty' &&
-		postqueue -c "$PF1/etc" -p 2>/dev/null | grep -q 'Mail queue is empty' && break
+	grep -q 'Mail queue is empty' <<<"$(postqueue -c "$PFS/etc" -p 2>/dev/null)" &&
+		grep -q 'Mail queue is empty' <<<"$(postqueue -c "$PF1/etc" -p 2>/dev/null)" && break
 	sleep 0.1
 done
 n=$(msgid_count "$W/sink" "<retry.1@two.example>")

@@ -37,7 +37,7 @@ sink_has() {
 sink_has_line() {
 	local dir=$1 line=$2 secs=$3 i
 	for i in $(seq 0 $((secs * 10))); do
-		if cat "$dir"/msg.* 2>/dev/null | tr -d '\r' | grep -qxF -- "$line"; then
+		if grep -qxF -- "$line" <<<"$(cat "$dir"/msg.* 2>/dev/null | tr -d '\r')"; then
 			return 0
 		fi
 		[ "$i" -lt $((secs * 10)) ] && sleep 0.1
@@ -49,7 +49,7 @@ sink_has_line() {
 sink_file() {
 	local f
 	for f in "$1"/msg.*; do
-		[ -f "$f" ] && tr -d '\r' <"$f" | grep -qxF -- "$2" && echo "$f"
+		[ -f "$f" ] && grep -qxF -- "$2" <<<"$(tr -d '\r' <"$f")" && echo "$f"
 	done
 	return 0
 }

@@ -72,7 +72,7 @@ dmarc_tagged() { # ID FILE HEADER-VALUE
 		not_ok "postfix: $1: not delivered"
 	else
 		f=$(sink_file "$MTA_WORK/sink" "X-Test-Id: postfix-$1")
-		if tr -d '\r' <"$f" | grep -qxF "X-Doorman-DMARC: $3"; then
+		if grep -qxF "X-Doorman-DMARC: $3" <<<"$(tr -d '\r' <"$f")"; then
 			ok "postfix: $1: delivered with X-Doorman-DMARC: $3"
 		else
 			not_ok "postfix: $1: delivered without X-Doorman-DMARC: $3"
