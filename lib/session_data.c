@@ -3,7 +3,8 @@
  * (see session.h)
  *
  * Header fields: DKIM gets each one as it arrives; From fields are parsed
- * for DMARC; Authentication-Results fields are counted, and the indexes of
+ * for DMARC; the first Received fields are kept (forwarder.h);
+ * Authentication-Results fields are counted, and the indexes of
  * those that claim our authserv-id kept, to be deleted at the end whatever
  * the policy checks (a forged one is dangerous downstream even when we
  * add none).  The index list grows with the message, bounded by the MTA's
@@ -74,6 +75,10 @@ session_header(struct conn *c, const char *name, const char *value)
 				a->ar_forged[a->nforged++] = a->ar_seen;
 			}
 		}
+	} else if (strcasecmp(name, "Received") == 0) {
+		if (c->msg.nreceived < FWD_RECEIVED_KEPT)
+			snprintf(c->msg.received[c->msg.nreceived++], sizeof(c->msg.received[0]), "%s",
+				 value);
 	} else if (strcasecmp(name, "DKIM-Signature") == 0) {
 		a->sig_fields++;
 	} else if (strcasecmp(name, "From") == 0) {
