@@ -29,6 +29,7 @@
 
 #include "check.h"
 #include "dmarc_history.h"
+#include "fwdlearn.h"
 #include "log.h"
 #include "session.h"
 #include "xalloc.h"
@@ -275,8 +276,10 @@ eom_stage(struct conn *c, struct verdict *v, struct eom_edits *e)
 	dkimv_finish(c, a->dkim, a);
 	if (p->dkim_enabled && !m->auth_skip && a->dkim == NULL && a->sig_fields > 0)
 		a->dkim_incomplete = true; /* no handle to verify with (logged): never a fail */
-	if (p->dkim_enabled && !m->auth_skip)
+	if (p->dkim_enabled && !m->auth_skip) {
 		trace_dkim(c->trace, a);
+		fwdlearn_evidence(c);
+	}
 	if (p->dmarc_enabled && !m->auth_skip) {
 		trace_at(c->trace, STAGE_EOM, "dmarc");
 		dmarc_evaluate(c, a, (int)arc4random_uniform(100));
