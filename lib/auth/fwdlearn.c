@@ -202,8 +202,10 @@ fwdlearn_evidence(struct conn *c)
 	    fwdlearn_count(s, &p, &c->ip, ev, nev, store_now(), &t) < 0) {
 		if (s == NULL)
 			metrics_count(MC_FWD_STORE_FAILURES);
-		store_log_failure("fwdlearn store_failure=evidence client=%s origin=%s", c->addr_text,
-				  yip);
+		/* one line per message, as a rule's store_failure is (the
+		 * backend's own line is kept to one a second) */
+		log_msg(LOG_WARNING, "fwdlearn store_failure=evidence client=%s origin=%s",
+			c->addr_text, yip);
 		return;
 	}
 	for (size_t i = 0; i < nev; i++)

@@ -37,7 +37,8 @@
  * DIAGNOSTICS
  *	forwarder_evidence client=X origin=Y domain=D messages=N domains=M
  *	forwarder_learned client=X messages=N domains=M
- *	fwdlearn store_failure=... (through store_log_failure)
+ *	fwdlearn store_failure=evidence client=X origin=Y (a line per message)
+ *	fwdlearn store_failure=lookup client=X (store_log_failure: one a second)
  *
  * THREADS
  *	Reentrant: all state is the store's and the connection's.
