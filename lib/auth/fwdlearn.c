@@ -189,8 +189,9 @@ fwdlearn_evidence(struct conn *c)
 	for (size_t i = 0; i < n; i++) {
 		if (mailfrom_passed(a, org[i]))
 			continue; /* X is authorised: no DNS needed */
-		if (spf_for(c, c->addr_text, helo, d[i]) == AUTH_PASS ||
-		    spf_for(c, yip, y.helo, d[i]) != AUTH_PASS)
+		enum auth_result rx = spf_for(c, c->addr_text, helo, d[i]);
+		/* pass: X is authorised; temperror: unknown, so no evidence */
+		if (rx == AUTH_PASS || rx == AUTH_TEMPERROR || spf_for(c, yip, y.helo, d[i]) != AUTH_PASS)
 			continue;
 		ev[nev++] = org[i];
 	}

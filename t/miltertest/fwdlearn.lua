@@ -13,19 +13,7 @@ dofile("lib.lua")
 local work = os.getenv("DOORMAN_WORK")
 local corpus = work .. "/fwdcorpus"
 assert(os.execute("/usr/bin/python3 fwdlearn-corpus.py " .. corpus))
-local cli = os.getenv("DOORMAN_BIN"):gsub("milter/doorman$", "tools/doorman-state") ..
-	" -c " .. work .. "/doorman.conf"
-
--- what doorman-state ARGS prints (stdout and stderr, sorted), then "exit N"
-local function state(args)
-	local out = work .. "/state.out"
-	os.execute(cli .. " " .. args .. " >" .. out .. ".raw 2>&1; st=$?; LC_ALL=C sort " .. out ..
-		".raw >" .. out .. "; echo exit $st >>" .. out)
-	local f = assert(io.open(out, "rb"))
-	local text = f:read("*a")
-	f:close()
-	return text
-end
+local state = doorman_state
 
 -- one relayed message in a session of its own
 local function relay(qid, msg, addr, helo)
