@@ -78,6 +78,6 @@ void fwdlearn_evidence(struct conn *c);
  * distinct lower-case organizational domains: 0 with *t, or -1 (a store
  * failure, logged; what was counted before it stays counted). */
 int fwdlearn_count(struct store *s, const struct fwdlearn_params *p, const struct ipaddr *x,
-		   const char *const *domains, size_t n, int64_t now, struct fwdlearn_tally *t);
+                   const char *const *domains, size_t n, int64_t now, struct fwdlearn_tally *t);
 
 #endif
