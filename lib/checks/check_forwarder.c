@@ -29,8 +29,9 @@
  *
  * DIAGNOSTICS
  *	forwarder=listed|learned client=X origin=Y|- spf=R dnsbl_score=N for
- *	a forwarder's message (with log.accepts); spf=R overridden=dkim/D
- *	for a held refusal a DKIM pass overrode; a refusal is the session's
+ *	a forwarder's message (rule=forwarder, with log.accepts); spf=R
+ *	overridden=dkim/D (rule=spf) for a held refusal a DKIM pass
+ *	overrode; a refusal is the session's
  *	line with rule=spf_* or rule=dnsbl.
  */
 #include <stdio.h>
@@ -71,9 +72,9 @@ aligned_dkim_pass(const struct auth_msg *a, const char *domain)
 }
 
 static void
-log_line(const struct conn *c, const char *text)
+log_line(const struct conn *c, const char *rule, const char *text)
 {
-	struct verdict ok = { .action = ACTION_CONTINUE, .rule = "forwarder", .reason = text };
+	struct verdict ok = { .action = ACTION_CONTINUE, .rule = rule, .reason = text };
 
 	if (c->cfg->log_accepts)
 		session_log(c, STAGE_EOM, &ok, NULL);
@@ -122,7 +123,7 @@ forwarder_origin_eom(struct conn *c, struct verdict *spf_v, struct verdict *bl_v
 		 a->spf_mailfrom.result != AUTH_UNSET ? auth_result_name(a->spf_mailfrom.result)
 						      : "-",
 		 res.score);
-	log_line(c, line);
+	log_line(c, "forwarder", line);
 }
 
 void
@@ -151,7 +152,7 @@ forwarder_eom(struct conn *c, struct verdict *v)
 			 auth_result_name(a->spf_mailfrom.result), d);
 		trace_fact(c->trace, "spf", "held %s overridden by the aligned DKIM pass of %s",
 			   auth_result_name(a->spf_mailfrom.result), d);
-		log_line(c, line);
+		log_line(c, "spf", line);
 		memset(&spf_v, 0, sizeof(spf_v));
 	}
 	/* the connect check's verdict before the MAIL one, as in the session */
