@@ -24,7 +24,7 @@ static struct config *cfg;
 static struct conn *
 open_conn(const char *listener, const char *addr)
 {
-	struct conn_info ci = { listener, "relay.example.net", addr, NULL, NULL };
+	struct conn_info ci = {listener, "relay.example.net", addr, NULL, NULL};
 	struct verdict v;
 	struct conn *c = conn_new(config_ref(cfg), &ci);
 
@@ -156,9 +156,10 @@ authres__origin_and_override__as_specified(void **state)
 	snprintf(a->dmarc.from_domain, sizeof(a->dmarc.from_domain), "dom.test");
 	h = authres_build(c, a, "mx.example.org");
 	assert_non_null(h);
-	assert_string_equal(h, "mx.example.org;\n\tspf=pass (origin 203.0.113.7 via forwarder 192.0.2.9, "
-			       "listed) smtp.mailfrom=user@dom.test;\n\tdmarc=fail (p=reject dis=none; "
-			       "override=forwarded) header.from=dom.test policy.dmarc=reject");
+	assert_string_equal(
+	    h, "mx.example.org;\n\tspf=pass (origin 203.0.113.7 via forwarder 192.0.2.9, "
+	       "listed) smtp.mailfrom=user@dom.test;\n\tdmarc=fail (p=reject dis=none; "
+	       "override=forwarded) header.from=dom.test policy.dmarc=reject");
 	free(h);
 	conn_free(c);
 }
@@ -166,7 +167,7 @@ authres__origin_and_override__as_specified(void **state)
 static int
 setup(void **state)
 {
-	struct errs errs = { 0 };
+	struct errs errs = {0};
 
 	(void)state;
 	cfg = config_load(T_DATA "/fwduse.conf", &errs);
@@ -187,12 +188,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(connect__listed_trusted_stranger__kind),
-		cmocka_unit_test(defer__aligned_dkim_pass__overridden),
-		cmocka_unit_test(defer__unaligned_or_unsigned__550_same_text),
-		cmocka_unit_test(nodefer__aligned_dkim_pass__no_override),
-		cmocka_unit_test(not_held__nothing),
-		cmocka_unit_test(authres__origin_and_override__as_specified),
+	    cmocka_unit_test(connect__listed_trusted_stranger__kind),
+	    cmocka_unit_test(defer__aligned_dkim_pass__overridden),
+	    cmocka_unit_test(defer__unaligned_or_unsigned__550_same_text),
+	    cmocka_unit_test(nodefer__aligned_dkim_pass__no_override),
+	    cmocka_unit_test(not_held__nothing),
+	    cmocka_unit_test(authres__origin_and_override__as_specified),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
