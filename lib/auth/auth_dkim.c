@@ -419,12 +419,14 @@ key_fits(DKIM_SIGINFO *sig, const char *alg)
 
 /* RFC 8601 2.7.1: which result a signature gets, and why. */
 static enum auth_result
-sig_result(DKIM_SIGINFO *sig, const char *alg, bool malformed, const char **reason)
+sig_result(DKIM_SIGINFO *sig, const char *alg, bool malformed, const char **reason,
+	   bool *body_changed)
 {
 	unsigned flags = dkim_sig_getflags(sig);
 	int err = dkim_sig_geterror(sig);
 
 	*reason = NULL;
+	*body_changed = false;
 	if (malformed) {
 		*reason = "malformed signature field";
 		return AUTH_NEUTRAL;
@@ -447,6 +449,14 @@ sig_result(DKIM_SIGINFO *sig, const char *alg, bool malformed, const char **reas
 	}
 	if ((flags & DKIM_SIGFLAG_PASSED) && dkim_sig_getbh(sig) == DKIM_SIGBH_MATCH)
 		return AUTH_PASS;
+	if ((flags & DKIM_SIGFLAG_PASSED) && dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH) {
+		/* the header hash verified and the body hash did not (the
+		 * library says BADSIG for both): the body was changed on the
+		 * way, as forwarders and lists do */
+		*reason = "body hash did not verify";
+		*body_changed = true;
+		return AUTH_FAIL;
+	}
 	if (err != DKIM_SIGERROR_OK && err != DKIM_SIGERROR_UNKNOWN)
 		*reason = dkim_sig_geterrorstr(err);
 	switch (err) {
@@ -536,7 +546,7 @@ record(DKIM_SIGINFO *sig, bool malformed, struct auth_msg *m, char *bfull, size_
 	struct dkim_sig_fact *f = &m->sigs[m->nsigs++];
 
 	alg_of(sig, f->a, sizeof(f->a));
-	f->result = sig_result(sig, f->a, malformed, &f->reason);
+	f->result = sig_result(sig, f->a, malformed, &f->reason, &f->body_changed);
 	copy(f->d, sizeof(f->d), dkim_sig_getdomain(sig));
 	copy(f->s, sizeof(f->s), dkim_sig_getselector(sig));
 	b_text(bfull, blen, dkim_sig_gettagvalue(sig, false, (u_char *)"b"));
