@@ -56,7 +56,7 @@ fwdlearn_known(struct conn *c)
 
 int
 fwdlearn_count(struct store *s, const struct fwdlearn_params *p, const struct ipaddr *x,
-	       const char *const *domains, size_t n, int64_t now, struct fwdlearn_tally *t)
+               const char *const *domains, size_t n, int64_t now, struct fwdlearn_tally *t)
 {
 	struct store_key kev, knd, kd[FWDLEARN_DOMAINS_MAX], kfwd;
 	struct store_count cn[FWDLEARN_DOMAINS_MAX + 2];
@@ -69,11 +69,11 @@ fwdlearn_count(struct store *s, const struct fwdlearn_params *p, const struct ip
 		return -1;
 	forwarder_key(x, "fwdev", NULL, &kev);
 	forwarder_key(x, "fwdnd", NULL, &knd);
-	cn[0] = (struct store_count){ .key = &kev, .ttl = p->window, .by = 1 };
-	cn[1] = (struct store_count){ .key = &knd, .ttl = p->window, .by = 0 };
+	cn[0] = (struct store_count){.key = &kev, .ttl = p->window, .by = 1};
+	cn[1] = (struct store_count){.key = &knd, .ttl = p->window, .by = 0};
 	for (size_t i = 0; i < n; i++) {
 		forwarder_key(x, "fwdd", domains[i], &kd[i]);
-		cn[2 + i] = (struct store_count){ .key = &kd[i], .ttl = p->window, .by = 1 };
+		cn[2 + i] = (struct store_count){.key = &kd[i], .ttl = p->window, .by = 1};
 	}
 	if (store_counts(s, cn, n + 2) < 0)
 		goto fail;
@@ -168,8 +168,8 @@ fwdlearn_evidence(struct conn *c)
 	char org[FWDLEARN_DOMAINS_MAX][256], yip[IP_TEXT_MAX];
 	const char *d[FWDLEARN_DOMAINS_MAX], *ev[FWDLEARN_DOMAINS_MAX];
 	const char *helo = c->helo_seen ? c->helo : "";
-	struct fwdlearn_params p = { cfg->fwd_min_messages, cfg->fwd_min_domains, cfg->fwd_window,
-				     cfg->fwd_lifetime };
+	struct fwdlearn_params p = {cfg->fwd_min_messages, cfg->fwd_min_domains, cfg->fwd_window,
+	                            cfg->fwd_lifetime};
 	struct fwdlearn_tally t;
 	struct store *s;
 	size_t n, nev = 0;
@@ -189,7 +189,9 @@ fwdlearn_evidence(struct conn *c)
 	for (size_t i = 0; i < n; i++) {
 		if (mailfrom_passed(a, org[i]))
 			continue; /* X is authorised: no DNS needed */
-		if (spf_for(c, c->addr_text, helo, d[i]) == AUTH_PASS ||
+		enum auth_result rx = spf_for(c, c->addr_text, helo, d[i]);
+		/* pass: X is authorised; temperror: unknown, so no evidence */
+		if (rx == AUTH_PASS || rx == AUTH_TEMPERROR ||
 		    spf_for(c, yip, y.helo, d[i]) != AUTH_PASS)
 			continue;
 		ev[nev++] = org[i];
@@ -202,18 +204,21 @@ fwdlearn_evidence(struct conn *c)
 	    fwdlearn_count(s, &p, &c->ip, ev, nev, store_now(), &t) < 0) {
 		if (s == NULL)
 			metrics_count(MC_FWD_STORE_FAILURES);
-		store_log_failure("fwdlearn store_failure=evidence client=%s origin=%s", c->addr_text,
-				  yip);
+		/* one line per message, as a rule's store_failure is (the
+		 * backend's own line is kept to one a second) */
+		log_msg(LOG_WARNING, "fwdlearn store_failure=evidence client=%s origin=%s",
+		        c->addr_text, yip);
 		return;
 	}
 	for (size_t i = 0; i < nev; i++)
 		log_msg(LOG_INFO,
-			"forwarder_evidence client=%s origin=%s domain=%s messages=%" PRId64
-			" domains=%" PRId64,
-			c->addr_text, yip, ev[i], t.messages, t.domains);
+		        "forwarder_evidence client=%s origin=%s domain=%s messages=%" PRId64
+		        " domains=%" PRId64,
+		        c->addr_text, yip, ev[i], t.messages, t.domains);
 	if (t.newly) {
 		metrics_count(MC_FWD_LEARNED);
-		log_msg(LOG_INFO, "forwarder_learned client=%s messages=%" PRId64 " domains=%" PRId64,
-			c->addr_text, t.messages, t.domains);
+		log_msg(LOG_INFO,
+		        "forwarder_learned client=%s messages=%" PRId64 " domains=%" PRId64,
+		        c->addr_text, t.messages, t.domains);
 	}
 }

@@ -37,7 +37,8 @@
  * DIAGNOSTICS
  *	forwarder_evidence client=X origin=Y domain=D messages=N domains=M
  *	forwarder_learned client=X messages=N domains=M
- *	fwdlearn store_failure=... (through store_log_failure)
+ *	fwdlearn store_failure=evidence client=X origin=Y (a line per message)
+ *	fwdlearn store_failure=lookup client=X (store_log_failure: one a second)
  *
  * THREADS
  *	Reentrant: all state is the store's and the connection's.
@@ -77,6 +78,6 @@ void fwdlearn_evidence(struct conn *c);
  * distinct lower-case organizational domains: 0 with *t, or -1 (a store
  * failure, logged; what was counted before it stays counted). */
 int fwdlearn_count(struct store *s, const struct fwdlearn_params *p, const struct ipaddr *x,
-		   const char *const *domains, size_t n, int64_t now, struct fwdlearn_tally *t);
+                   const char *const *domains, size_t n, int64_t now, struct fwdlearn_tally *t);
 
 #endif

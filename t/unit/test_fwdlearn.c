@@ -24,8 +24,8 @@
 
 static char dir[] = "/tmp/doorman-fwdlearn.XXXXXX";
 static struct store *st;
-static const struct fwdlearn_params P = { .min_messages = 3, .min_domains = 2, .window = 3600,
-					  .lifetime = 86400 };
+static const struct fwdlearn_params P = {
+    .min_messages = 3, .min_domains = 2, .window = 3600, .lifetime = 86400};
 
 static struct ipaddr
 ip(const char *s)
@@ -38,10 +38,9 @@ ip(const char *s)
 
 /* one evidence message of x for the comma-less list of domains */
 static struct fwdlearn_tally
-count(struct store *s, const char *x, int64_t now, const char *d0, const char *d1,
-      const char *d2)
+count(struct store *s, const char *x, int64_t now, const char *d0, const char *d1, const char *d2)
 {
-	const char *d[3] = { d0, d1, d2 };
+	const char *d[3] = {d0, d1, d2};
 	size_t n = d2 ? 3 : d1 ? 2 : 1;
 	struct ipaddr a = ip(x);
 	struct fwdlearn_tally t;
@@ -64,7 +63,7 @@ static int
 setup(void **state)
 {
 	char why[256] = "", path[300];
-	struct store_opts o = { .backend = STORE_LMDB, .map_size_mb = 16, .timeout_ms = 300 };
+	struct store_opts o = {.backend = STORE_LMDB, .map_size_mb = 16, .timeout_ms = 300};
 
 	(void)state;
 	if (mkdtemp(dir) == NULL)
@@ -183,8 +182,8 @@ fwdlearn_count__other_clients__apart(void **state)
 static void
 fwdlearn_count__window_over__from_zero(void **state)
 {
-	const struct fwdlearn_params p = { 3, 2, 1, 86400 };
-	const char *d[1] = { "a.example" };
+	const struct fwdlearn_params p = {3, 2, 1, 86400};
+	const char *d[1] = {"a.example"};
 	struct ipaddr a = ip("192.0.2.5");
 	struct fwdlearn_tally t;
 
@@ -222,7 +221,7 @@ fwdlearn_count__learned__kept_lifetime(void **state)
 	struct ipaddr a = ip("192.0.2.6");
 	struct store_key k, ns;
 	int64_t now = store_now();
-	struct wanted w = { k.s, 0 };
+	struct wanted w = {k.s, 0};
 
 	(void)state;
 	count(st, "192.0.2.6", now, "a.example", "b.example", NULL);
@@ -237,7 +236,7 @@ fwdlearn_count__learned__kept_lifetime(void **state)
 static void
 fwdlearn_count__bad_arguments__refused(void **state)
 {
-	const char *d[5] = { "a.example", "b.example", "c.example", "d.example", "e.example" };
+	const char *d[5] = {"a.example", "b.example", "c.example", "d.example", "e.example"};
 	struct ipaddr a = ip("192.0.2.7");
 	struct fwdlearn_tally t;
 
@@ -251,10 +250,10 @@ static void
 fwdlearn_count__store_down__fails(void **state)
 {
 	char why[256] = "";
-	struct store_opts o = { .backend = STORE_REDIS, .redis = "127.0.0.1:20749",
-				.redis_pool = 1, .timeout_ms = 100 };
+	struct store_opts o = {
+	    .backend = STORE_REDIS, .redis = "127.0.0.1:20749", .redis_pool = 1, .timeout_ms = 100};
 	struct store *down = store_open(&o, why, sizeof(why));
-	const char *d[1] = { "a.example" };
+	const char *d[1] = {"a.example"};
 	struct ipaddr a = ip("192.0.2.8");
 	struct fwdlearn_tally t;
 
@@ -271,16 +270,16 @@ static struct config *
 load(const char *body)
 {
 	char file[400];
-	struct errs errs = { 0 };
+	struct errs errs = {0};
 	struct config *c;
 	FILE *fp;
 
 	snprintf(file, sizeof(file), "%s/doorman.conf", dir);
 	assert_non_null(fp = fopen(file, "w"));
 	fprintf(fp,
-		"domains: { local = [ \"example.org\" ]; };\n%s\n"
-		"policies: { p: { listeners = [ \"p\" ]; }; };\n",
-		body);
+	        "domains: { local = [ \"example.org\" ]; };\n%s\n"
+	        "policies: { p: { listeners = [ \"p\" ]; }; };\n",
+	        body);
 	fclose(fp);
 	c = config_load(file, &errs);
 	errs_print(&errs, stderr);
@@ -319,30 +318,32 @@ fwdlearn_known__learned_or_not__one_read(void **state)
 	assert_true(known(load(body), "192.0.2.1"));
 	assert_false(known(load(body), "192.0.2.4")); /* evidence, not enough */
 	assert_false(known(load(body), "192.0.2.200"));
-	snprintf(body, sizeof(body), "store: { path = \"%s/state\"; };\n"
-		 "forwarders: { learn = false; };", dir);
+	snprintf(body, sizeof(body),
+	         "store: { path = \"%s/state\"; };\n"
+	         "forwarders: { learn = false; };",
+	         dir);
 	assert_false(known(load(body), "192.0.2.1"));
 	/* no store section: no read (the default path is not opened) */
 	assert_false(known(load(""), "192.0.2.1"));
 	/* a store that cannot answer: false */
 	assert_false(known(load("store: { backend = \"redis\"; redis = \"127.0.0.1:20749\"; "
-				"timeout = 100; };"),
-			   "192.0.2.1"));
+	                        "timeout = 100; };"),
+	                   "192.0.2.1"));
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(fwdlearn_count__messages_then_domains__learned_at_both),
-		cmocka_unit_test(fwdlearn_count__later_evidence__renews_keeping_first_learned),
-		cmocka_unit_test(fwdlearn_count__one_message_three_domains__counts_once),
-		cmocka_unit_test(fwdlearn_count__other_clients__apart),
-		cmocka_unit_test(fwdlearn_count__window_over__from_zero),
-		cmocka_unit_test(fwdlearn_count__learned__kept_lifetime),
-		cmocka_unit_test(fwdlearn_count__bad_arguments__refused),
-		cmocka_unit_test(fwdlearn_count__store_down__fails),
-		cmocka_unit_test(fwdlearn_known__learned_or_not__one_read),
+	    cmocka_unit_test(fwdlearn_count__messages_then_domains__learned_at_both),
+	    cmocka_unit_test(fwdlearn_count__later_evidence__renews_keeping_first_learned),
+	    cmocka_unit_test(fwdlearn_count__one_message_three_domains__counts_once),
+	    cmocka_unit_test(fwdlearn_count__other_clients__apart),
+	    cmocka_unit_test(fwdlearn_count__window_over__from_zero),
+	    cmocka_unit_test(fwdlearn_count__learned__kept_lifetime),
+	    cmocka_unit_test(fwdlearn_count__bad_arguments__refused),
+	    cmocka_unit_test(fwdlearn_count__store_down__fails),
+	    cmocka_unit_test(fwdlearn_known__learned_or_not__one_read),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
