@@ -29,6 +29,7 @@
 #include "cidr.h"
 #include "config.h"
 #include "dns.h"
+#include "forwarder.h"
 #include "reply.h"
 #include "trace.h"
 
@@ -71,6 +72,8 @@ struct msg {
 	size_t nkept;
 	bool rcpt_rewritten;         /* the recipient being checked was untagged (check_fwd.c) */
 	bool srs_needed;             /* an alias sent the message off-site (session_alias.c) */
+	unsigned nreceived;          /* Received fields kept, top first (forwarder.h); */
+	char received[FWD_RECEIVED_KEPT][1024]; /* each cut at 1023 bytes: the hop is at its start */
 };
 
 /* iprev (RFC 8601 2.7.3): did the client's PTR name lead back to it? */
@@ -93,6 +96,7 @@ struct conn {
 	struct ipaddr daemon_ip;     /* our address the client connected to */
 	bool trusted;                /* client in networks.trusted */
 	bool allowlisted;            /* a client access entry said accept */
+	enum fwd_kind fwd;           /* the client is a forwarder (forwarder.h), found at connect */
 	bool helo_seen;
 	char helo[256];
 	struct verdict connect_v;    /* held verdicts (delay_reject) */

@@ -3,7 +3,8 @@
  * (see session.h)
  *
  * Header fields: DKIM gets each one as it arrives; From fields are parsed
- * for DMARC; Authentication-Results fields are counted, and the indexes of
+ * for DMARC; the first Received fields are kept (forwarder.h);
+ * Authentication-Results fields are counted, and the indexes of
  * those that claim our authserv-id kept, to be deleted at the end whatever
  * the policy checks (a forged one is dangerous downstream even when we
  * add none).  The index list grows with the message, bounded by the MTA's
@@ -28,6 +29,7 @@
 
 #include "check.h"
 #include "dmarc_history.h"
+#include "fwdlearn.h"
 #include "log.h"
 #include "session.h"
 #include "xalloc.h"
@@ -74,6 +76,10 @@ session_header(struct conn *c, const char *name, const char *value)
 				a->ar_forged[a->nforged++] = a->ar_seen;
 			}
 		}
+	} else if (strcasecmp(name, "Received") == 0) {
+		if (c->msg.nreceived < FWD_RECEIVED_KEPT)
+			snprintf(c->msg.received[c->msg.nreceived++], sizeof(c->msg.received[0]), "%s",
+				 value);
 	} else if (strcasecmp(name, "DKIM-Signature") == 0) {
 		a->sig_fields++;
 	} else if (strcasecmp(name, "From") == 0) {
@@ -270,8 +276,10 @@ eom_stage(struct conn *c, struct verdict *v, struct eom_edits *e)
 	dkimv_finish(c, a->dkim, a);
 	if (p->dkim_enabled && !m->auth_skip && a->dkim == NULL && a->sig_fields > 0)
 		a->dkim_incomplete = true; /* no handle to verify with (logged): never a fail */
-	if (p->dkim_enabled && !m->auth_skip)
+	if (p->dkim_enabled && !m->auth_skip) {
 		trace_dkim(c->trace, a);
+		fwdlearn_evidence(c);
+	}
 	if (p->dmarc_enabled && !m->auth_skip) {
 		trace_at(c->trace, STAGE_EOM, "dmarc");
 		dmarc_evaluate(c, a, (int)arc4random_uniform(100));
