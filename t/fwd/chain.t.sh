@@ -24,6 +24,8 @@
 # mail with such fields never counts as evidence.  Then the corpus
 # (CHAIN_CORPUS messages, default 60, from 12 signing domains and
 # spfonly.test) goes through the learned forwarder: no false reject.
+# doorman-state list forwarders then shows the forwarder learned, with
+# its evidence messages and the 12 signing domains, and not the stranger.
 # An engine without spf.defer (the use of forwarders not merged yet) runs
 # with SPF fail accepted at MAIL and checks the learning alone; the
 # skipped checks print "# skip" lines.  CHAIN_CORPUS sets the corpus size.
@@ -341,6 +343,19 @@ else
 fi
 [ "$signed" = $((CORPUS - unsigned)) ] && ok "corpus: the $signed signed ones have dkim=pass" ||
 	not_ok "corpus: $signed with dkim=pass, $((CORPUS - unsigned)) signed"
+
+# --- d. doorman-state lists the forwarder with its evidence
+ds=$("$build/tools/doorman-state" -c "$W/doorman.conf" list forwarders 2>&1) || true
+fl=$(grep "^$FWD_RE " <<<"$ds" || true)
+want="$FWD state=learned messages=$((3 + signed)) domains=12 "
+[[ "$fl" == "$want"* ]] && ok "doorman-state list forwarders: ${fl:0:80}..." ||
+	not_ok "doorman-state list forwarders: '$fl', want '$want...' (all: $ds)"
+for i in $(seq -w 1 12); do
+	[[ "$fl" =~ counts=([^ ]*,)?d$i\.test:[0-9] ]] || { not_ok "doorman-state: d$i.test not in the forwarder's counts"; break; }
+done
+[ "$i" = 12 ] && ok "doorman-state: the forwarder's counts name d01.test .. d12.test"
+grep -q "^$STRANGER_RE " <<<"$ds" && not_ok "doorman-state lists the stranger: $ds" ||
+	ok "doorman-state: the stranger is not listed"
 
 pf_stop_all
 stop_doorman "$MTA"
