@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +32,7 @@
 #include "errs.h"
 #include "forwarder.h"
 #include "fwdlearn.h"
+#include "latency.h"
 #include "session.h"
 #include "store.h"
 
@@ -50,7 +50,8 @@ static void
 client(long i, bool known, char *buf, size_t len)
 {
 	if (known)
-		snprintf(buf, len, "10.%ld.%ld.%ld", (i / 250) / 256 % 256, (i / 250) % 256, i % 250 + 1);
+		snprintf(buf, len, "10.%ld.%ld.%ld", (i / 250) / 256 % 256, (i / 250) % 256,
+		         i % 250 + 1);
 	else
 		snprintf(buf, len, "172.16.%ld.%ld", (i / 250) % 256, i % 250 + 1);
 }
@@ -78,12 +79,6 @@ seed(struct store *s, long n)
 	return 0;
 }
 
-static long
-ns_between(const struct timespec *a, const struct timespec *b)
-{
-	return (long)((b->tv_sec - a->tv_sec) * 1000000000L + (b->tv_nsec - a->tv_nsec));
-}
-
 /* fwdlearn_known for a connection of client i: its time in ns, -1 when wrong */
 static long
 one(struct config *cfg, long i, bool known)
@@ -101,35 +96,7 @@ one(struct config *cfg, long i, bool known)
 	r = fwdlearn_known(c);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	conn_free(c);
-	return r == known ? ns_between(&a, &b) : -1;
-}
-
-static long
-floor_ns(void)
-{
-	struct timespec a, b;
-
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	syscall(SYS_getppid);
-	syscall(SYS_getppid);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	return ns_between(&a, &b);
-}
-
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void
-row(const char *name, uint32_t *ns, long n)
-{
-	qsort(ns, (size_t)n, sizeof(*ns), cmp_u32);
-	printf("%-8s lookups %ld  p50 %.1f us  p99 %.1f us  p999 %.1f us  max %.1f us\n", name, n,
-	       ns[n / 2] / 1e3, ns[(long)(n * 0.99)] / 1e3, ns[(long)(n * 0.999)] / 1e3, ns[n - 1] / 1e3);
+	return r == known ? lat_ns(&a, &b) : -1;
 }
 
 int
@@ -188,12 +155,12 @@ main(int argc, char **argv)
 		if ((t = one(cfg, (long)(rnd >> 20) % n, false)) < 0)
 			wrong++;
 		un[j] = (uint32_t)(t < 0 ? 0 : t);
-		fl[j] = (uint32_t)floor_ns();
+		fl[j] = (uint32_t)lat_floor();
 	}
 	printf("%s: %ld learned forwarders; fwdlearn_known per connection\n", mode, n);
-	row("known", kn, half);
-	row("unknown", un, half);
-	row("floor", fl, half);
+	lat_row("known", "lookups", kn, half);
+	lat_row("unknown", "lookups", un, half);
+	lat_row("floor", "lookups", fl, half);
 	free(kn);
 	free(un);
 	free(fl);

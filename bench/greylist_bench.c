@@ -51,12 +51,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "config.h"
+#include "latency.h"
 #include "session.h"
 #include "store.h"
 
@@ -181,23 +181,6 @@ count_entry(void *arg, const char *key, const struct store_val *v, int64_t expir
 	return 0;
 }
 
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void
-print_row(const char *name, uint32_t *ns, long n)
-{
-	qsort(ns, (size_t)n, sizeof(*ns), cmp_u32);
-	printf("%-14s decisions %ld  p50 %.1f us  p99 %.1f us  p999 %.1f us  max %.1f us\n", name,
-	       n, ns[n / 2] / 1e3, ns[(long)(n * 0.99)] / 1e3, ns[(long)(n * 0.999)] / 1e3,
-	       ns[n - 1] / 1e3);
-}
-
 /* store_grey alone for triplet i, as the check calls it: its time in ns */
 static long
 one_store(struct store *s, long i)
@@ -217,22 +200,7 @@ one_store(struct store *s, long i)
 	if (store_grey(s, &tk, &nk, &gp, &r) != 0 || r.state != GREY_PASSED)
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	return (long)((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec));
-}
-
-/* the machine's floor: two system calls that do nothing (getppid), in ns;
- * on a VM where a system call is slow and sometimes very slow, this names
- * the noise every row above carries */
-static long
-one_floor(void)
-{
-	struct timespec a, b;
-
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	syscall(SYS_getppid);
-	syscall(SYS_getppid);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	return (long)((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec));
+	return lat_ns(&a, &b);
 }
 
 /* one RCPT of triplet i through listener: its time in ns, or -1 when refused */
@@ -260,7 +228,7 @@ one_rcpt(struct config *cfg, const char *listener, long i)
 	conn_free(c);
 	if (v.action != ACTION_CONTINUE)
 		return -1;
-	return (long)((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec));
+	return lat_ns(&a, &b);
 }
 
 int
@@ -362,7 +330,7 @@ main(int argc, char **argv)
 		on[d] = ton < 0 ? 0 : (uint32_t)(ton > UINT32_MAX ? UINT32_MAX : ton);
 		off[d] = toff < 0 ? 0 : (uint32_t)(toff > UINT32_MAX ? UINT32_MAX : toff);
 		sg[d] = tst < 0 ? 0 : (uint32_t)(tst > UINT32_MAX ? UINT32_MAX : tst);
-		fl[d] = (uint32_t)one_floor();
+		fl[d] = (uint32_t)lat_floor();
 	}
 	if (fifo)
 		sched_setscheduler(0, SCHED_OTHER, &(struct sched_param){.sched_priority = 0});
@@ -373,10 +341,10 @@ main(int argc, char **argv)
 	printf("backend %s, %ld entries, %s%s\n", lmdb ? "lmdb" : "redis", n,
 	       stale ? "stale (first decision of a triplet renews it)" : "fresh (decisions read)",
 	       fifo ? ", timed under SCHED_FIFO" : "");
-	print_row("rcpt greylist", on, decisions);
-	print_row("rcpt no grey", off, decisions);
-	print_row("store_grey", sg, decisions);
-	print_row("2 syscalls", fl, decisions);
+	lat_row("rcpt greylist", "decisions", on, decisions);
+	lat_row("rcpt no grey", "decisions", off, decisions);
+	lat_row("store_grey", "decisions", sg, decisions);
+	lat_row("2 syscalls", "decisions", fl, decisions);
 	printf("decisions passed %lu of %ld, refused %ld\n",
 	       after[GREYLIST_PASSED] - before[GREYLIST_PASSED], decisions, refused);
 	free(on);
