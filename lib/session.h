@@ -71,6 +71,8 @@ struct msg {
 	struct kept_rcpt *kept;      /* recipients accepted, kept for alias rewriting (session_alias.c) */
 	size_t nkept;
 	bool rcpt_rewritten;         /* the recipient being checked was untagged (check_fwd.c) */
+	bool spf_held;               /* the MAIL FROM SPF rule is weighed at end of message (check_spf.c) */
+	char spf_origin[IP_TEXT_MAX]; /* a forwarder's origin the MAIL FROM SPF fact is for; "" none */
 	bool srs_needed;             /* an alias sent the message off-site (session_alias.c) */
 	unsigned nreceived;          /* Received fields kept, top first (forwarder.h); */
 	char received[FWD_RECEIVED_KEPT][1024]; /* each cut at 1023 bytes: the hop is at its start */

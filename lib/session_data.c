@@ -126,6 +126,8 @@ log_results(const struct conn *c, const struct auth_msg *a)
 			ADD(" dkim=%s/%s", auth_result_name(a->sigs[i].result), a->sigs[i].d);
 	if (a->dmarc.result != AUTH_UNSET)
 		ADD(" dmarc=%s/%s", auth_result_name(a->dmarc.result), a->dmarc.from_domain);
+	if (a->dmarc.override != NULL)
+		ADD(" override=%s", a->dmarc.override);
 	if (a->nforged > 0)
 		ADD(" forged_authres=%zu", a->nforged);
 #undef ADD
@@ -140,7 +142,7 @@ static void
 dmarc_decide(struct conn *c, struct verdict *v, struct eom_edits *e)
 {
 	const struct policy *p = c->pol;
-	const struct dmarc_fact *d = &c->msg.au.dmarc;
+	struct dmarc_fact *d = &c->msg.au.dmarc;
 	const char *how = NULL;
 
 	if (d->from_unusable) {
@@ -154,6 +156,15 @@ dmarc_decide(struct conn *c, struct verdict *v, struct eom_edits *e)
 	}
 	if (d->result != AUTH_FAIL || d->disposition == NULL)
 		return;
+	if (c->fwd != FWD_NONE && d->aligned_body_changed) {
+		/* RFC 7489 7.2: a forwarder changed the body of a message whose
+		 * aligned signature's header hash verified: forwarding explains
+		 * the fail; nothing is applied */
+		d->override = "forwarded";
+		d->disposition = "none";
+		trace_fact(c->trace, "dmarc", "fail overridden: forwarded (an aligned signature whose body was changed)");
+		return;
+	}
 	if (strcmp(d->disposition, "reject") == 0)
 		how = p->dmarc_on_reject;
 	else if (strcmp(d->disposition, "quarantine") == 0)
@@ -195,7 +206,9 @@ dmarc_applied(const struct conn *c, const struct verdict *v, const struct eom_ed
 			applied = "quarantine";
 	}
 	snprintf(r->disposition, sizeof(r->disposition), "%s", applied);
-	if (d->result == AUTH_FAIL && strcmp(applied, d->disposition) != 0)
+	if (d->override != NULL)
+		snprintf(r->reason, sizeof(r->reason), "%s", d->override);
+	else if (d->result == AUTH_FAIL && strcmp(applied, d->disposition) != 0)
 		snprintf(r->reason, sizeof(r->reason), "local_policy");
 	else if (d->sampled_out)
 		snprintf(r->reason, sizeof(r->reason), "sampled_out");
@@ -259,6 +272,7 @@ eom_stage(struct conn *c, struct verdict *v, struct eom_edits *e)
 	struct msg *m = &c->msg;
 	struct auth_msg *a = &m->au;
 	const struct policy *p = c->pol;
+	struct verdict fv;
 
 	memset(v, 0, sizeof(*v));
 	memset(e, 0, sizeof(*e));
@@ -280,14 +294,22 @@ eom_stage(struct conn *c, struct verdict *v, struct eom_edits *e)
 		trace_dkim(c->trace, a);
 		fwdlearn_evidence(c);
 	}
+	/* a forwarder's origin (its SPF fact is the one DMARC uses), and the
+	 * SPF verdict spf.defer held */
+	forwarder_eom(c, &fv);
 	if (p->dmarc_enabled && !m->auth_skip) {
 		trace_at(c->trace, STAGE_EOM, "dmarc");
 		dmarc_evaluate(c, a, (int)arc4random_uniform(100));
 		trace_dmarc(c->trace, &a->dmarc);
-		dmarc_decide(c, v, e);
+		if (fv.action == ACTION_CONTINUE)
+			dmarc_decide(c, v, e);
+		else
+			*v = fv; /* the refusal SPF or DNSBL would have given earlier */
 		if (*c->cfg->dmarc_history != '\0' && !session_tracing(c))
 			dmarc_history_add(c, v, e);
 	}
+	if (v->action == ACTION_CONTINUE && fv.action != ACTION_CONTINUE)
+		*v = fv;
 	if (v->action == ACTION_CONTINUE) {
 		trace_at(c->trace, STAGE_EOM, "ratelimit");
 		ratelimit_eom(c, v); /* a message refused for another reason is not counted */

@@ -58,6 +58,7 @@ struct dkim_sig_fact {
 	char a[24];          /* the a= tag as written: rsa-sha256, ed25519-sha256 */
 	char b[DKIM_B_PREFIX_MAX + 1]; /* leading characters of b= (RFC 6008) */
 	const char *reason;  /* static, for the log and the header comment */
+	bool body_changed;   /* a fail: the header hash verified, the body hash did not */
 };
 
 struct dmarc_fact {
@@ -77,6 +78,8 @@ struct dmarc_fact {
 	char pub_rua[512];       /* rua= as written, "" when absent */
 	bool dkim_aligned_pass, spf_aligned_pass; /* RFC 7489 policy_evaluated */
 	bool sampled_out;        /* pct= gave a weaker disposition */
+	bool aligned_body_changed; /* a fail with an aligned signature whose body was changed */
+	const char *override;    /* RFC 7489 7.2 local policy override ("forwarded"), or NULL */
 };
 
 struct dkim_state; /* the library's per-message handle (auth_dkim.c) */

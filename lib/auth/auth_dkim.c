@@ -419,12 +419,14 @@ key_fits(DKIM_SIGINFO *sig, const char *alg)
 
 /* RFC 8601 2.7.1: which result a signature gets, and why. */
 static enum auth_result
-sig_result(DKIM_SIGINFO *sig, const char *alg, bool malformed, const char **reason)
+sig_result(DKIM_SIGINFO *sig, const char *alg, bool malformed, const char **reason,
+	   bool *body_changed)
 {
 	unsigned flags = dkim_sig_getflags(sig);
 	int err = dkim_sig_geterror(sig);
 
 	*reason = NULL;
+	*body_changed = false;
 	if (malformed) {
 		*reason = "malformed signature field";
 		return AUTH_NEUTRAL;
@@ -457,7 +459,10 @@ sig_result(DKIM_SIGINFO *sig, const char *alg, bool malformed, const char **reas
 	case DKIM_SIGERROR_OK:
 	case DKIM_SIGERROR_UNKNOWN:
 		if (dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH) {
+			/* the header hash verified (no BADSIG): the body was
+			 * changed on the way, as forwarders and lists do */
 			*reason = "body hash did not verify";
+			*body_changed = true;
 			return AUTH_FAIL;
 		}
 		if (!(flags & DKIM_SIGFLAG_PROCESSED)) {
@@ -536,7 +541,7 @@ record(DKIM_SIGINFO *sig, bool malformed, struct auth_msg *m, char *bfull, size_
 	struct dkim_sig_fact *f = &m->sigs[m->nsigs++];
 
 	alg_of(sig, f->a, sizeof(f->a));
-	f->result = sig_result(sig, f->a, malformed, &f->reason);
+	f->result = sig_result(sig, f->a, malformed, &f->reason, &f->body_changed);
 	copy(f->d, sizeof(f->d), dkim_sig_getdomain(sig));
 	copy(f->s, sizeof(f->s), dkim_sig_getselector(sig));
 	b_text(bfull, blen, dkim_sig_gettagvalue(sig, false, (u_char *)"b"));

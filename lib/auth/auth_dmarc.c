@@ -354,6 +354,8 @@ evaluate_one(struct conn *c, const struct auth_msg *m, const char *from, int pct
 			continue;
 		if (m->sigs[i].result == AUTH_PASS)
 			out->dkim_aligned_pass = true;
+		else if (m->sigs[i].body_changed)
+			out->aligned_body_changed = true;
 		else if (m->sigs[i].result == AUTH_TEMPERROR)
 			temp = true;
 	}

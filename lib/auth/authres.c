@@ -240,6 +240,13 @@ authres_build(const struct conn *c, const struct auth_msg *m, const char *id)
 	}
 	if (m->spf_mailfrom.result != AUTH_UNSET) {
 		method(&b, &first, "spf", m->spf_mailfrom.result);
+		if (c->msg.spf_origin[0] != '\0') {
+			/* evaluated for the origin a forwarder's Received field named */
+			char via[200];
+			snprintf(via, sizeof(via), "origin %s via forwarder %s, %s", c->msg.spf_origin,
+				 c->addr_text, forwarder_kind_name(c->fwd));
+			put_comment(&b, via);
+		}
 		put_prop(&b, "smtp.mailfrom", m->spf_mailfrom.identity);
 	}
 	if (m->spf_helo.result != AUTH_UNSET) {
@@ -261,8 +268,10 @@ authres_build(const struct conn *c, const struct auth_msg *m, const char *id)
 		char why[64];
 		method(&b, &first, "dmarc", m->dmarc.result);
 		if (m->dmarc.policy != NULL) {
-			snprintf(why, sizeof(why), "p=%s dis=%s", m->dmarc.policy,
-				 m->dmarc.disposition ? m->dmarc.disposition : "none");
+			snprintf(why, sizeof(why), "p=%s dis=%s%s%s", m->dmarc.policy,
+				 m->dmarc.disposition ? m->dmarc.disposition : "none",
+				 m->dmarc.override ? "; override=" : "",
+				 m->dmarc.override ? m->dmarc.override : "");
 			put_comment(&b, why);
 		} else {
 			put_comment(&b, m->dmarc.reason);

@@ -10,6 +10,7 @@
 
 const struct check *const checks[] = {
 	&check_client,
+	&check_forwarder, /* before the DNSBL check: a forwarder's score is its origin's */
 	&check_dnsbl,
 	&check_fcrdns,
 	&check_helo,

@@ -42,6 +42,33 @@ extern const struct check check_spf;
 extern const struct check check_greylist;
 extern const struct check check_ratelimit;
 extern const struct check check_fwd;
+extern const struct check check_forwarder;
+
+/* DNSBL (check_dnsbl.c): every dnsbl zone of the policy asked about ip at
+ * once, its score, and the verdict dnsbl.threshold gives it (addr_text
+ * named in the reply); the connect check and a forwarder's origin at end
+ * of message (check_forwarder.c) */
+struct dnsbl_result {
+	int score;
+	int unknown;           /* positive weight of zones without an answer */
+	char listed[200];      /* "zone, zone" */
+	char txt[120];         /* the first TXT reason */
+};
+void dnsbl_lookup(struct conn *c, const struct ipaddr *ip, struct dnsbl_result *res);
+void dnsbl_decide(struct conn *c, const struct dnsbl_result *res, const char *addr_text,
+		  struct verdict *v);
+
+/* SPF (check_spf.c): the verdict of the MAIL FROM fact's rule, as at MAIL
+ * (the reply text the same); for a verdict held until end of message */
+void spf_decide_mailfrom(struct conn *c, struct verdict *v);
+
+/* forwarders (check_forwarder.c): at end of message, after the DKIM
+ * results and before DMARC.  For a forwarder, the origin's SPF replaces
+ * the MAIL FROM fact and the spf and dnsbl rules are weighed for it (or
+ * for the client when there is no origin); for a verdict spf.defer held,
+ * its rule, unless a DKIM pass aligned with the MAIL FROM domain overrides
+ * it.  The verdict (continue, or the refusal) in v; logs its line. */
+void forwarder_eom(struct conn *c, struct verdict *v);
 
 /* relay resolution, exported for the unit tests */
 enum relay_dest {

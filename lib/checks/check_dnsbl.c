@@ -18,12 +18,7 @@
 #include "check.h"
 #include "log.h"
 
-struct bl_result {
-	int score;
-	int unknown;           /* positive weight of zones without an answer */
-	char listed[200];      /* "zone, zone" */
-	char txt[120];         /* the first TXT reason */
-};
+/* struct dnsbl_result: check.h */
 
 /*
  * Ask every zone about each subject ("7.2.0.192" or "example.com"), A
@@ -33,7 +28,7 @@ struct bl_result {
  */
 static void
 bl_ask(struct conn *c, const struct zonelist *zones, const char *const *subjects, int nsub,
-       long threshold, struct bl_result *res)
+       long threshold, struct dnsbl_result *res)
 {
 	struct dns_batch *b = session_dns(c);
 	int idx[64][2];
@@ -97,7 +92,7 @@ bl_ask(struct conn *c, const struct zonelist *zones, const char *const *subjects
 }
 
 static void
-decide(const struct bl_result *res, long threshold, const struct rule *hit,
+decide(const struct dnsbl_result *res, long threshold, const struct rule *hit,
        const struct rule *tempfail, const char *rule, const char *who, struct verdict *v)
 {
 	char prefix[1024]; /* reply_build() cuts it to fit the reply line */
@@ -111,20 +106,54 @@ decide(const struct bl_result *res, long threshold, const struct rule *hit,
 	}
 }
 
+void
+dnsbl_lookup(struct conn *c, const struct ipaddr *ip, struct dnsbl_result *res)
+{
+	const struct policy *p = c->pol;
+	char rev[80];
+	const char *subject[1] = { rev };
+
+	memset(res, 0, sizeof(*res));
+	if (c->dns == NULL || p->dnsbl_zones.n == 0)
+		return;
+	/* the reversed address without the zone: bl_query_ip with an empty zone */
+	bl_query_ip(ip, "", rev, sizeof(rev));
+	rev[strlen(rev) - 1] = '\0';
+	bl_ask(c, &p->dnsbl_zones, subject, 1, p->dnsbl_threshold, res);
+}
+
+void
+dnsbl_decide(struct conn *c, const struct dnsbl_result *res, const char *addr_text,
+	     struct verdict *v)
+{
+	const struct policy *p = c->pol;
+	char who[IP_TEXT_MAX + 4];
+
+	snprintf(who, sizeof(who), "[%s]", addr_text);
+	decide(res, p->dnsbl_threshold, &p->dnsbl, &p->dnsbl_tempfail, "dnsbl", who, v);
+}
+
 static void
 dnsbl_connect(struct conn *c, struct verdict *v)
 {
 	const struct policy *p = c->pol;
-	char rev[80], who[IP_TEXT_MAX + 4];
-	const char *subject[1] = { rev };
-	struct bl_result res;
+	struct dnsbl_result res;
 
 	if (!c->have_ip || c->dns == NULL || p->dnsbl_zones.n == 0)
 		return;
-	/* the reversed address without the zone: bl_query_ip with an empty zone */
-	bl_query_ip(&c->ip, "", rev, sizeof(rev));
-	rev[strlen(rev) - 1] = '\0';
-	bl_ask(c, &p->dnsbl_zones, subject, 1, p->dnsbl_threshold, &res);
+	if (c->fwd != FWD_NONE) {
+		/* a forwarder: the origin's score is weighed at end of message */
+		struct verdict d = { .action = ACTION_CONTINUE, .rule = "dnsbl" };
+		char why[64];
+
+		snprintf(why, sizeof(why), "dnsbl=deferred forwarder=%s", forwarder_kind_name(c->fwd));
+		trace_skip(c->trace, why);
+		d.reason = why;
+		if (c->cfg->log_accepts)
+			session_log(c, STAGE_CONNECT, &d, NULL);
+		return;
+	}
+	dnsbl_lookup(c, &c->ip, &res);
 	c->dnsbl_score = res.score;
 	if (res.score <= p->dnsbl_allow_threshold && res.unknown == 0) {
 		c->allowlisted = true;
@@ -132,8 +161,7 @@ dnsbl_connect(struct conn *c, struct verdict *v)
 		v->rule = "dnswl";
 		return;
 	}
-	snprintf(who, sizeof(who), "[%s]", c->addr_text);
-	decide(&res, p->dnsbl_threshold, &p->dnsbl, &p->dnsbl_tempfail, "dnsbl", who, v);
+	dnsbl_decide(c, &res, c->addr_text, v);
 }
 
 static void
@@ -144,7 +172,7 @@ rhsbl_mail(struct conn *c, struct verdict *v)
 	const char *subjects[2];
 	char helo[sizeof(c->helo)], who[600];
 	int n = 0;
-	struct bl_result res;
+	struct dnsbl_result res;
 
 	if (c->dns == NULL || p->rhsbl_zones.n == 0)
 		return;

@@ -11,6 +11,10 @@
  * domain all the same (none when it has none).  A fail reply carries the domain's explanation after the
  * configured text.  Trusted and authenticated clients are not checked
  * unless spf.trusted; allowlisted ones are not either.
+ *
+ * Held until the end of message (spf_held; forwarder_eom weighs it): the
+ * MAIL FROM rule with spf.defer (not a temperror, not the HELO fail), and
+ * for a forwarder (forwarder.h), whose origin's SPF replaces the fact.
  */
 #include <stdio.h>
 #include <string.h>
@@ -95,10 +99,28 @@ spf_run(struct conn *c, enum stage st, struct verdict *v)
 				   &a->spf_mailfrom);
 	}
 	trace_spf(c->trace, a);
-	if (a->spf_helo.result == AUTH_FAIL)
+	if (a->spf_helo.result == AUTH_FAIL) {
 		decide(c, &a->spf_helo, "helo", v);
-	else
-		decide(c, &a->spf_mailfrom, "mailfrom", v);
+		return;
+	}
+	if (c->fwd != FWD_NONE && !c->trusted && m->auth[0] == '\0') {
+		/* a forwarder: the origin's SPF is weighed at end of message */
+		trace_skip(c->trace, "forwarder: the rule is weighed for the origin at end of message");
+		m->spf_held = true;
+		return;
+	}
+	if (p->spf_defer && a->spf_mailfrom.result != AUTH_TEMPERROR) {
+		trace_skip(c->trace, "spf.defer: the rule is weighed at end of message");
+		m->spf_held = true;
+		return;
+	}
+	decide(c, &a->spf_mailfrom, "mailfrom", v);
+}
+
+void
+spf_decide_mailfrom(struct conn *c, struct verdict *v)
+{
+	decide(c, &c->msg.au.spf_mailfrom, "mailfrom", v);
 }
 
 const struct check check_spf = {

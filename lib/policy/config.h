@@ -113,6 +113,7 @@ struct policy {
 	bool spf_helo;
 	bool spf_trusted;
 	bool spf_received;
+	bool spf_defer;               /* the MAIL FROM verdict at end of message */
 	struct rule spf_fail;
 	struct rule spf_softfail;
 	struct rule spf_neutral;
@@ -206,6 +207,7 @@ struct config {
 	struct strlist me_hostnames;
 	struct cidrlist me_addresses;
 	struct cidrlist trusted;
+	struct cidrlist fwd_networks; /* forwarders.networks (forwarder.h) */
 	struct domlist local_domains;
 	struct domlist relay_domains;
 

@@ -76,9 +76,16 @@ if mt.eom_check(c, MT_HDRDELETE) then
 	error("AUTH1: a field deleted")
 end
 mt.disconnect(c)
+-- spf.defer (shipped on): a MAIL FROM the domain's SPF does not authorise
+-- for this client is held until the end of the message; a DKIM pass
+-- aligned with it overrides the fail, an unaligned signature does not
 c = session{ daemon_name = D, addr = "203.0.113.99", helo = "client.auth.test" }
 mail(c, "<s@pass.auth.test>", OK, nil, "AUTH2")
-rcpt(c, "<postmaster@example.org>", NO)
+rcpt(c, "<postmaster@example.org>", OK)
+message(c, CORPUS .. "/dkim-rsa.eml", OK)
+mail(c, "<s@pass.auth.test>", OK, nil, "AUTH2B")
+rcpt(c, "<postmaster@example.org>", OK)
+message(c, CORPUS .. "/dmarc-unaligned.eml", NO)
 mt.disconnect(c)
 c = session{ daemon_name = D, addr = "203.0.113.5", helo = "client.auth.test" }
 mail(c, "<s@none.auth.test>", OK, nil, "AUTH3")
