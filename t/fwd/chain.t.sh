@@ -26,9 +26,7 @@
 # spfonly.test) goes through the learned forwarder: no false reject.
 # doorman-state list forwarders then shows the forwarder learned, with
 # its evidence messages and the 12 signing domains, and not the stranger.
-# An engine without spf.defer (the use of forwarders not merged yet) runs
-# with SPF fail accepted at MAIL and checks the learning alone; the
-# skipped checks print "# skip" lines.  CHAIN_CORPUS sets the corpus size.
+# CHAIN_CORPUS sets the corpus size.
 #
 # It runs in a network namespace of its own (unshare -n) whose loopback
 # carries the four addresses.  Ports 20500-20508.
@@ -90,24 +88,8 @@ step() { echo "# $(($(date +%s) - t0)) s: $*"; }
 /usr/bin/python3 "$here/chain-msgs.py" "$M" "$CORPUS" || die "cannot make the messages"
 nsd_start "$W" $DNS_PORT "$here/chain-zones" test
 sink_start "$SINKDIR" $SINK_PORT
-# USE=1: the engine has spf.defer and the use of a forwarder (FWDSPEC's
-# fwduse part).  Without them (USE=0) SPF fail is accepted at MAIL so
-# that forwarded signed mail reaches the end of data and is evidence, and
-# the suite checks what the learning alone gives: the forwarder learned,
-# DMARC's verdicts unchanged, the stranger never learned; the checks of
-# the forwarder's use are skipped, each with a "# skip" line.
-conf() {
-	sed -e "s|@MILTER_PORT@|$MILTER_PORT|g" -e "s|@DNS_PORT@|$DNS_PORT|g" -e "s|@WORK@|$W|g" \
-		-e "s|@SPF@|$1|" "$here/chain.conf.in" >"$W/doorman.conf"
-}
-USE=1
-conf 'defer = true; fail = "reject";'
-if ! "$build/milter/doorman" -n -c "$W/doorman.conf" 2>"$W/probe.err"; then
-	grep -q 'unknown setting "spf.defer"' "$W/probe.err" || { cat "$W/probe.err" >&2; die "doorman -n refused the policy"; }
-	USE=0
-	echo "# skip: this engine has no spf.defer: the forwarder's use is not checked, its learning is"
-	conf 'fail = "accept";'
-fi
+sed -e "s|@MILTER_PORT@|$MILTER_PORT|g" -e "s|@DNS_PORT@|$DNS_PORT|g" -e "s|@WORK@|$W|g" \
+	"$here/chain.conf.in" >"$W/doorman.conf"
 step "nsd, sink"
 start_doorman "$build/milter/doorman" "$W/doorman.conf" "$W/doorman.log" $MILTER_PORT
 step "doorman"
@@ -239,7 +221,7 @@ FWD_RE=${FWD//./\\.} ORIGIN_RE=${ORIGIN//./\\.} STRANGER_RE=${STRANGER//./\\.}
 # --- a. before learning
 expect_forwarded a-signed "before learning, signed by d01.test (p=reject)" \
 	'dkim=pass [^;]*header\.d=d01\.test' 'dmarc=pass '
-[ $USE = 1 ] && expect_log "the held SPF fail overridden" "spf=fail overridden=dkim/d01\.test"
+expect_log "the held SPF fail overridden" "spf=fail overridden=dkim/d01\.test"
 expect_log "evidence counted" \
 	"forwarder_evidence client=$FWD_RE origin=$ORIGIN_RE domain=d01\.test messages=1 domains=1"
 expect_bounced a-spfonly "before learning, unsigned from spfonly.test (p=reject)"
@@ -250,25 +232,15 @@ expect_forwarded e-2 "evidence, signed by d02.test (p=none)" 'dkim=pass [^;]*hea
 expect_no_log "not learned after 2 messages" "forwarder_learned"
 expect_forwarded e-3 "evidence, signed by d03.test (p=reject)" 'dkim=pass [^;]*header\.d=d03\.test'
 expect_log "learned" "forwarder_learned client=$FWD_RE messages=3 domains=3"
-if [ $USE = 1 ]; then
-	expect_forwarded b-spfonly "after learning, unsigned from spfonly.test (p=reject)" \
-		"spf=pass \(origin $ORIGIN_RE via forwarder $FWD_RE, learned\) smtp\.mailfrom=u@spfonly\.test" \
-		'dmarc=pass [^;]*header\.from=spfonly\.test'
-	expect_log "the decision names the forwarder and the origin" \
-		"forwarder=learned client=$FWD_RE origin=$ORIGIN_RE spf=pass"
-else
-	echo "# skip: after learning, the SPF-only p=reject message via the forwarder (no use of forwarders)"
-fi
+expect_forwarded b-spfonly "after learning, unsigned from spfonly.test (p=reject)" \
+	"spf=pass \(origin $ORIGIN_RE via forwarder $FWD_RE, learned\) smtp\.mailfrom=u@spfonly\.test" \
+	'dmarc=pass [^;]*header\.from=spfonly\.test'
+expect_log "the decision names the forwarder and the origin" \
+	"forwarder=learned client=$FWD_RE origin=$ORIGIN_RE spf=pass"
 
 # --- c. the stranger
 for name in c-unsigned-0 c-unsigned-1 c-unsigned-2 c-unsigned-3 c-changed-0 c-changed-1 c-changed-2 c-fake; do
 	r=$(send $name $MX_SMTP $STRANGER mx.fwd.test "$name@our.test")
-	# USE=0 accepts SPF fail: only the p=reject domains' mail is refused (DMARC)
-	if [ $USE = 0 ] && grep -qE "^$name u@d0[468]\.test" "$M/list"; then
-		[[ "$r" =~ ^250\  ]] && ok "stranger, $name (p=none, SPF fail accepted): $r" ||
-			not_ok "stranger, $name (p=none, SPF fail accepted): got '$r', want 250"
-		continue
-	fi
 	[[ "$r" =~ ^5[0-9][0-9]\  ]] && ok "stranger, $name with a fake Received field: refused: $r" ||
 		not_ok "stranger, $name with a fake Received field: got '$r', want 5xx"
 done
@@ -319,7 +291,7 @@ for name in "${sent[@]}"; do
 	h=$(awk -F'\t' -v r="$name@our.test" '$1 == r { print $2; exit }' "$W/sink-index")
 	[ -n "$h" ] || { badar=$((badar + 1)); echo "# $name: not in the sink"; continue; }
 	grep -q 'dkim=pass' <<<"$h" && signed=$((signed + 1))
-	[ $USE = 0 ] || grep -Eq "spf=pass \(origin $ORIGIN_RE via forwarder $FWD_RE, learned\)" <<<"$h" &&
+	grep -Eq "spf=pass \(origin $ORIGIN_RE via forwarder $FWD_RE, learned\)" <<<"$h" &&
 		grep -q 'dmarc=pass ' <<<"$h" || { badar=$((badar + 1)); echo "# $name: $h"; }
 done
 unsigned=$(grep -c '^corpus-[0-9]* u@spfonly' "$M/list" || true)
@@ -328,19 +300,10 @@ echo "# corpus: $CORPUS messages ($((CORPUS - unsigned)) signed by 12 domains, h
 	"$unsigned unsigned from spfonly.test, p=reject) via the learned forwarder in $secs s:" \
 	"$delivered delivered, $rejected rejected, $other other; $signed with dkim=pass"
 [ "$queued" = "$CORPUS" ] && ok "corpus: the origin queued all $CORPUS" || not_ok "corpus: the origin queued $queued of $CORPUS"
-if [ $USE = 1 ]; then
-	[ "$rejected" = 0 ] && ok "corpus: 0 false rejects of $CORPUS" || not_ok "corpus: $rejected false rejects of $CORPUS"
-	[ "$delivered" = "$CORPUS" ] && ok "corpus: all $CORPUS delivered" || not_ok "corpus: $delivered of $CORPUS delivered"
-	[ "$badar" = 0 ] && ok "corpus: every one has spf=pass via the learned forwarder and dmarc=pass" ||
-		not_ok "corpus: $badar without spf=pass via the forwarder and dmarc=pass"
-else
-	# without the use of forwarders, the unsigned SPF-only p=reject ones
-	# are refused by DMARC (what the use is for); the signed ones pass
-	[ "$rejected" = "$unsigned" ] && [ "$delivered" = $((CORPUS - unsigned)) ] &&
-		ok "corpus: the $delivered signed ones delivered, the $unsigned unsigned p=reject ones refused (no use of forwarders)" ||
-		not_ok "corpus: $delivered delivered and $rejected refused, want $((CORPUS - unsigned)) and $unsigned"
-	echo "# skip: corpus: 0 false rejects and spf=pass via the forwarder (no use of forwarders)"
-fi
+[ "$rejected" = 0 ] && ok "corpus: 0 false rejects of $CORPUS" || not_ok "corpus: $rejected false rejects of $CORPUS"
+[ "$delivered" = "$CORPUS" ] && ok "corpus: all $CORPUS delivered" || not_ok "corpus: $delivered of $CORPUS delivered"
+[ "$badar" = 0 ] && ok "corpus: every one has spf=pass via the learned forwarder and dmarc=pass" ||
+	not_ok "corpus: $badar without spf=pass via the forwarder and dmarc=pass"
 [ "$signed" = $((CORPUS - unsigned)) ] && ok "corpus: the $signed signed ones have dkim=pass" ||
 	not_ok "corpus: $signed with dkim=pass, $((CORPUS - unsigned)) signed"
 
