@@ -449,6 +449,14 @@ sig_result(DKIM_SIGINFO *sig, const char *alg, bool malformed, const char **reas
 	}
 	if ((flags & DKIM_SIGFLAG_PASSED) && dkim_sig_getbh(sig) == DKIM_SIGBH_MATCH)
 		return AUTH_PASS;
+	if ((flags & DKIM_SIGFLAG_PASSED) && dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH) {
+		/* the header hash verified and the body hash did not (the
+		 * library says BADSIG for both): the body was changed on the
+		 * way, as forwarders and lists do */
+		*reason = "body hash did not verify";
+		*body_changed = true;
+		return AUTH_FAIL;
+	}
 	if (err != DKIM_SIGERROR_OK && err != DKIM_SIGERROR_UNKNOWN)
 		*reason = dkim_sig_geterrorstr(err);
 	switch (err) {
@@ -459,10 +467,7 @@ sig_result(DKIM_SIGINFO *sig, const char *alg, bool malformed, const char **reas
 	case DKIM_SIGERROR_OK:
 	case DKIM_SIGERROR_UNKNOWN:
 		if (dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH) {
-			/* the header hash verified (no BADSIG): the body was
-			 * changed on the way, as forwarders and lists do */
 			*reason = "body hash did not verify";
-			*body_changed = true;
 			return AUTH_FAIL;
 		}
 		if (!(flags & DKIM_SIGFLAG_PROCESSED)) {

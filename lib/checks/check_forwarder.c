@@ -29,8 +29,9 @@
  *
  * DIAGNOSTICS
  *	forwarder=listed|learned client=X origin=Y|- spf=R dnsbl_score=N for
- *	a forwarder's message (with log.accepts); spf=R overridden=dkim/D
- *	for a held refusal a DKIM pass overrode; a refusal is the session's
+ *	a forwarder's message (rule=forwarder, with log.accepts); spf=R
+ *	overridden=dkim/D (rule=spf) for a held refusal a DKIM pass
+ *	overrode; a refusal is the session's
  *	line with rule=spf_* or rule=dnsbl.
  */
 #include <stdio.h>
@@ -55,7 +56,7 @@ forwarder_run(struct conn *c, enum stage st, struct verdict *v)
 		c->fwd = FWD_LEARNED;
 	if (c->fwd != FWD_NONE)
 		trace_fact(c->trace, "forwarder", "%s is a %s forwarder", c->addr_text,
-			   forwarder_kind_name(c->fwd));
+		           forwarder_kind_name(c->fwd));
 }
 
 /* the first DKIM pass whose d= is aligned (relaxed) with domain, or NULL */
@@ -71,9 +72,9 @@ aligned_dkim_pass(const struct auth_msg *a, const char *domain)
 }
 
 static void
-log_line(const struct conn *c, const char *text)
+log_line(const struct conn *c, const char *rule, const char *text)
 {
-	struct verdict ok = { .action = ACTION_CONTINUE, .rule = "forwarder", .reason = text };
+	struct verdict ok = {.action = ACTION_CONTINUE, .rule = rule, .reason = text};
 
 	if (c->cfg->log_accepts)
 		session_log(c, STAGE_EOM, &ok, NULL);
@@ -99,16 +100,15 @@ forwarder_origin_eom(struct conn *c, struct verdict *spf_v, struct verdict *bl_v
 		if (a->spf_mailfrom.result != AUTH_UNSET) {
 			/* as check_spf.c asks for the client: the null sender is
 			 * postmaster@ the origin's HELO name */
-			const char *sender = !m->sender_parsed ? m->sender_text
-					     : m->sender.null  ? ""
-								: m->sender_text;
+			const char *sender =
+			    m->sender_parsed && m->sender.null ? "" : m->sender_text;
 
 			a->spf_deadline = auth_now_ms() + c->cfg->resolver_timeout;
 			spf_check_mailfrom(c, m->spf_origin, r.helo, sender, &a->spf_mailfrom);
 		}
 	}
 	trace_fact(c->trace, "forwarder", "%s forwarder %s, origin %s", forwarder_kind_name(c->fwd),
-		   c->addr_text, m->spf_origin[0] ? m->spf_origin : "none (its own results apply)");
+	           c->addr_text, m->spf_origin[0] ? m->spf_origin : "none (its own results apply)");
 	if (a->spf_mailfrom.result != AUTH_UNSET)
 		trace_spf(c->trace, a);
 	dnsbl_lookup(c, subject, &res);
@@ -118,11 +118,11 @@ forwarder_origin_eom(struct conn *c, struct verdict *spf_v, struct verdict *bl_v
 	if (m->spf_held)
 		spf_decide_mailfrom(c, spf_v);
 	snprintf(line, sizeof(line), "forwarder=%s client=%s origin=%s spf=%s dnsbl_score=%d",
-		 forwarder_kind_name(c->fwd), c->addr_text, m->spf_origin[0] ? m->spf_origin : "-",
-		 a->spf_mailfrom.result != AUTH_UNSET ? auth_result_name(a->spf_mailfrom.result)
-						      : "-",
-		 res.score);
-	log_line(c, line);
+	         forwarder_kind_name(c->fwd), c->addr_text, m->spf_origin[0] ? m->spf_origin : "-",
+	         a->spf_mailfrom.result != AUTH_UNSET ? auth_result_name(a->spf_mailfrom.result)
+	                                              : "-",
+	         res.score);
+	log_line(c, "forwarder", line);
 }
 
 void
@@ -148,10 +148,10 @@ forwarder_eom(struct conn *c, struct verdict *v)
 		char line[400];
 
 		snprintf(line, sizeof(line), "spf=%s overridden=dkim/%s",
-			 auth_result_name(a->spf_mailfrom.result), d);
+		         auth_result_name(a->spf_mailfrom.result), d);
 		trace_fact(c->trace, "spf", "held %s overridden by the aligned DKIM pass of %s",
-			   auth_result_name(a->spf_mailfrom.result), d);
-		log_line(c, line);
+		           auth_result_name(a->spf_mailfrom.result), d);
+		log_line(c, "spf", line);
 		memset(&spf_v, 0, sizeof(spf_v));
 	}
 	/* the connect check's verdict before the MAIL one, as in the session */
@@ -160,8 +160,8 @@ forwarder_eom(struct conn *c, struct verdict *v)
 }
 
 const struct check check_forwarder = {
-	.name = "forwarder",
-	.stages = STAGE_BIT(STAGE_CONNECT),
-	.exemptable = true, /* trusted clients are never forwarders */
-	.run = forwarder_run,
+    .name = "forwarder",
+    .stages = STAGE_BIT(STAGE_CONNECT),
+    .exemptable = true, /* trusted clients are never forwarders */
+    .run = forwarder_run,
 };
