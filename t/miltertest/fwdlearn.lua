@@ -119,11 +119,12 @@ relay("F2", "fwd-d2")
 lacks(since(off), "forwarder_", "learn = false")
 wants(state("list"), "^exit 0\n$", "learn = false: an empty store")
 
--- the counters: six evidence messages (E1-E5, D1), one learned, D1's failure
+-- the counters: six evidence messages (E1-E5, D1), one learned, D1's two
+-- store failures (the lookup at connect, check_forwarder's, and the count)
 local scrape = work .. "/scrape"
 assert(os.execute("curl -sf --max-time 5 http://127.0.0.1:" .. (tonumber(os.getenv("DOORMAN_PORT")) + 3) ..
 	"/metrics >" .. scrape))
 local text = assert(io.open(scrape, "rb")):read("*a")
 wants(text, "\ndoorman_forwarder_evidence_total 6\n", "metrics")
 wants(text, "\ndoorman_forwarder_learned_total 1\n", "metrics")
-wants(text, "\ndoorman_forwarder_store_failures_total 1\n", "metrics")
+wants(text, "\ndoorman_forwarder_store_failures_total 2\n", "metrics")
