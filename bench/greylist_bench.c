@@ -67,6 +67,8 @@ static const char policy_text[] =
     "me: { hostnames = [ \"mx.example.org\" ]; };\n"
     "domains: { local = [ \"example.org\" ]; };\n"
     "store: { backend = \"%s\"; path = \"%s\"; redis = \"%s\"; map_size = 4096; };\n"
+    /* greylisting alone: no learned-forwarder lookup at connect (its own bench) */
+    "forwarders: { learn = false; };\n"
     "default_policy = \"on\";\n"
     "policies: {\n"
     "  on: { listeners = [ \"on\" ];\n"
