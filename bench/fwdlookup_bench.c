@@ -28,11 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "config.h"
-#include "errs.h"
 #include "forwarder.h"
 #include "fwdlearn.h"
-#include "latency.h"
 #include "session.h"
 #include "store.h"
 
@@ -105,32 +104,20 @@ main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "";
 	bool lmdb = strcmp(mode, "lmdb") == 0;
 	long n = argc > 3 ? atol(argv[3]) : 100000, lookups = argc > 4 ? atol(argv[4]) : 200000;
-	char dir[] = "/tmp/doorman-fwdbench.XXXXXX", file[300];
+	char text[1024];
 	uint64_t rnd = 88172645463325252ULL;
 	uint32_t *kn, *un, *fl;
-	struct errs errs = {0};
 	struct config *cfg;
 	struct store *s;
 	long wrong = 0, half;
-	FILE *fp;
 
 	if ((!lmdb && strcmp(mode, "redis") != 0) || argc < 3 || n < 1 || lookups < 100) {
 		fprintf(stderr, "usage: fwdlookup_bench lmdb DIR|redis HOST:PORT [N [LOOKUPS]]\n");
 		return 2;
 	}
-	if (mkdtemp(dir) == NULL)
-		return 1;
-	snprintf(file, sizeof(file), "%s/doorman.conf", dir);
-	if ((fp = fopen(file, "w")) == NULL)
-		return 1;
-	fprintf(fp, policy_text, lmdb ? "lmdb" : "redis", lmdb ? argv[2] : dir,
-	        lmdb ? "127.0.0.1:1" : argv[2]);
-	fclose(fp);
-	cfg = config_load(file, &errs);
-	errs_print(&errs, stderr);
-	errs_free(&errs);
-	unlink(file);
-	rmdir(dir);
+	snprintf(text, sizeof(text), policy_text, lmdb ? "lmdb" : "redis", lmdb ? argv[2] : "/tmp",
+	         lmdb ? "127.0.0.1:1" : argv[2]);
+	cfg = bench_config(text);
 	if (cfg == NULL || (s = store_shared(cfg)) == NULL)
 		return 1;
 	if (seed(s, n) < 0)

@@ -54,9 +54,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "check.h"
 #include "config.h"
-#include "latency.h"
 #include "session.h"
 #include "store.h"
 
@@ -239,9 +239,8 @@ main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "";
 	long n = argc > 3 ? atol(argv[3]) : 1000000, decisions = argc > 4 ? atol(argv[4]) : 200000;
 	bool stale = argc > 5 && strcmp(argv[5], "stale") == 0, lmdb = strcmp(mode, "lmdb") == 0;
-	char dir[] = "/tmp/doorman-greybench.XXXXXX", file[300], path[300];
+	char path[300], text[1024];
 	uint32_t *on, *off, *sg, *fl;
-	struct errs errs = {0};
 	struct config *cfg;
 	struct store *s;
 	unsigned long before[GREYLIST_NCOUNTS], after[GREYLIST_NCOUNTS];
@@ -249,7 +248,6 @@ main(int argc, char **argv)
 	long refused = 0;
 	int saved, devnull;
 	bool fifo;
-	FILE *fp;
 
 	if (strcmp(mode, "resp") == 0)
 		return resp(argc > 2 ? atol(argv[2]) : 1000000, argc > 3 && strcmp(argv[3], "stale") == 0);
@@ -259,20 +257,10 @@ main(int argc, char **argv)
 		                "[stale]]] | resp [N [stale]]\n");
 		return 2;
 	}
-	if (mkdtemp(dir) == NULL)
-		return 1;
-	snprintf(file, sizeof(file), "%s/doorman.conf", dir);
-	snprintf(path, sizeof(path), "%s", lmdb ? argv[2] : dir);
-	if ((fp = fopen(file, "w")) == NULL)
-		return 1;
-	fprintf(fp, policy_text, lmdb ? "lmdb" : "redis", path, lmdb ? "127.0.0.1:1" : argv[2],
-	        LIFETIME);
-	fclose(fp);
-	cfg = config_load(file, &errs);
-	errs_print(&errs, stderr);
-	errs_free(&errs);
-	unlink(file);
-	rmdir(dir);
+	snprintf(path, sizeof(path), "%s", lmdb ? argv[2] : "/tmp");
+	snprintf(text, sizeof(text), policy_text, lmdb ? "lmdb" : "redis", path,
+	         lmdb ? "127.0.0.1:1" : argv[2], LIFETIME);
+	cfg = bench_config(text);
 	if (cfg == NULL || (s = store_shared(cfg)) == NULL)
 		return 1;
 	if (lmdb) {

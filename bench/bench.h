@@ -1,7 +1,10 @@
 /*
- * latency.h - the timing helpers of the benchmarks that report
- * percentiles of single operations (greylist_bench, fwdlookup_bench)
+ * bench.h - helpers shared by the benchmarks that time single operations
+ * (greylist_bench, fwdlookup_bench)
  *
+ *	bench_config(text)	the policy TEXT loaded as doorman loads a file
+ *				(through a temporary file, removed), errors
+ *				printed; NULL when refused
  *	lat_ns(&a, &b)		nanoseconds from a to b (CLOCK_MONOTONIC stamps)
  *	lat_floor()		two getppid system calls that do nothing, in ns:
  *				the machine's floor; on a VM where a system call
@@ -10,8 +13,8 @@
  *	lat_row(name, what, ns, n)	sorts ns[0..n) and prints one line:
  *				NAME WHAT N  p50 p99 p999 max, in microseconds
  */
-#ifndef DOORMAN_BENCH_LATENCY_H
-#define DOORMAN_BENCH_LATENCY_H
+#ifndef DOORMAN_BENCH_H
+#define DOORMAN_BENCH_H
 
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +22,34 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "config.h"
+#include "errs.h"
+
+static inline struct config *
+bench_config(const char *text)
+{
+	char file[] = "/tmp/doorman-bench.XXXXXX";
+	struct errs errs = {0};
+	struct config *cfg;
+	FILE *fp;
+	int fd;
+
+	if ((fd = mkstemp(file)) < 0)
+		return NULL;
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		unlink(file);
+		return NULL;
+	}
+	fputs(text, fp);
+	fclose(fp);
+	cfg = config_load(file, &errs);
+	errs_print(&errs, stderr);
+	errs_free(&errs);
+	unlink(file);
+	return cfg;
+}
 
 static inline long
 lat_ns(const struct timespec *a, const struct timespec *b)
