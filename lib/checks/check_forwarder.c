@@ -80,6 +80,15 @@ log_line(const struct conn *c, const char *rule, const char *text)
 		session_log(c, STAGE_EOM, &ok, NULL);
 }
 
+static void
+dryrun_logged(const struct conn *c, struct verdict *v)
+{
+	if (v->action != ACTION_DRYRUN)
+		return;
+	session_log(c, STAGE_EOM, v, NULL);
+	memset(v, 0, sizeof(*v));
+}
+
 /* a forwarder's message: the origin's SPF and DNSBL, their verdicts */
 static void
 forwarder_origin_eom(struct conn *c, struct verdict *spf_v, struct verdict *bl_v)
@@ -154,7 +163,11 @@ forwarder_eom(struct conn *c, struct verdict *v)
 		log_line(c, "spf", line);
 		memset(&spf_v, 0, sizeof(spf_v));
 	}
-	/* the connect check's verdict before the MAIL one, as in the session */
+	/* a rule in dry run is logged where it fires and decides nothing (as
+	 * in the session's stages); the connect check's verdict before the
+	 * MAIL one */
+	dryrun_logged(c, &bl_v);
+	dryrun_logged(c, &spf_v);
 	*v = bl_v.action != ACTION_CONTINUE ? bl_v : spf_v;
 	trace_check(c->trace, v);
 }

@@ -82,6 +82,8 @@ rows=(
 	'P|recipients: { callout = [ "example.org" ]; };|5|recipients.callout: "example.org" is not domain=value'
 	'P|recipients: { callout = [ "example.org=ftp:127.0.0.1:25" ]; };|5|recipients.callout: '
 	'G|networks: { trusted = [ "/8" ]; };|3|networks.trusted: "/8" is not an address or CIDR block'
+	'G|forwarders: { networks = [ "192.0.2.0/33" ]; };|3|forwarders.networks: "192.0.2.0/33": bad prefix length'
+	'P|spf: { defer = "yes"; };|5|spf.defer must be a boolean'
 	'P|dnsbl: { zones = [ "zen.example=banana" ]; };|5|dnsbl.zones: "zen.example=banana": the filter must be'
 	"P|dnsbl: { zones = [ $(for i in $(seq 1 65); do printf '"z%d.example", ' "$i"; done) \"z.example\" ]; };|5|dnsbl.zones: 66 zones: at most 64"
 	# actions and replies

@@ -122,6 +122,20 @@ nodefer__aligned_dkim_pass__no_override(void **state)
 }
 
 static void
+defer__dryrun_rule__logged_not_given(void **state)
+{
+	struct conn *c = open_conn("dryspf", "198.51.100.7");
+	struct verdict v;
+
+	(void)state;
+	/* a dry-run verdict must not stand in for DMARC's at end of message */
+	held_fail(c, NULL);
+	forwarder_eom(c, &v);
+	assert_int_equal(v.action, ACTION_CONTINUE);
+	conn_free(c);
+}
+
+static void
 not_held__nothing(void **state)
 {
 	struct conn *c = open_conn("defer", "198.51.100.7");
@@ -192,6 +206,7 @@ main(void)
 	    cmocka_unit_test(defer__aligned_dkim_pass__overridden),
 	    cmocka_unit_test(defer__unaligned_or_unsigned__550_same_text),
 	    cmocka_unit_test(nodefer__aligned_dkim_pass__no_override),
+	    cmocka_unit_test(defer__dryrun_rule__logged_not_given),
 	    cmocka_unit_test(not_held__nothing),
 	    cmocka_unit_test(authres__origin_and_override__as_specified),
 	};
