@@ -13,7 +13,8 @@
 # counted by MONITOR over a short run: every command a client sent (those
 # the Lua script ran are "[0 lua]" and not counted), less the connection's
 # setup (SCRIPT LOAD, SELECT, AUTH), divided by the decisions; a loop of
-# greylist_bench makes two (one through session_rcpt, one store_grey).
+# greylist_bench makes three per DECISIONS (one through session_rcpt, one
+# store_grey timed, one store_grey in the loop that measures CPU).
 # GREYBENCH_FIFO=1 (root): the timed loops, and redis-server, run under
 # SCHED_FIFO (greylist_bench.c), away from the machine's other work.
 set -euo pipefail
@@ -68,7 +69,7 @@ count=1000
 sleep 0.3
 stop_bg "$MON_PID"
 MON_PID=
-awk -v d=$((2 * count)) '
+awk -v d=$((3 * count)) '
 	/^[0-9.]+ \[[0-9]+ lua\]/ { next }
 	/^[0-9.]+ \[/ {
 		cmd = toupper($4); gsub(/"/, "", cmd)

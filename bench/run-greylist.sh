@@ -11,7 +11,8 @@
 #   lmdb      the same policy with greylisting on, its LMDB store seeded
 #             with N other passed triplets (default 1,000,000)
 #   redis     the same on a private redis-server (127.0.0.1, no
-#             persistence) seeded likewise
+#             persistence) seeded likewise, reached over TCP loopback
+#   redisunix the same redis-server reached on its unix socket
 #   postgrey  Postfix without a milter, postgrey (Debian's) asked at RCPT
 #             (check_policy_service), --delay=1
 # Greylisting's own triplet (127.0.0.0/24, s@pass.auth.test,
@@ -22,7 +23,9 @@
 # looks the triplet up.  Each doorman is reached on a unix socket.
 # Prints msg/s per row and round, the medians, the ratios (lmdb and redis
 # to off, postgrey to alone), and CPU seconds per 1,000 messages of the
-# doorman or postgrey of the row.  SEED_N=0 skips the 1M seeding.
+# doorman or postgrey of the row, and of redis-server in the redis rows.
+# N=0 skips the 1M seeding.  ROWS="off redis ..." runs only those rows
+# (default: all of them).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: run-greylist.sh BUILD_DIR [MSGS] [SESSIONS] [RUNS] [N]}" && pwd)
@@ -53,6 +56,7 @@ trap cleanup EXIT
 echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+	--unixsocket "$work/redis-server.sock" --unixsocketperm 777 \
 	--pidfile "$work/redis.pid" --logfile "$work/redis.log" --dir "$work" ||
 	die "cannot start redis-server"
 wait_port 127.0.0.1 "$redis_port" 10 || die "redis-server did not listen"
@@ -85,6 +89,8 @@ grey="enabled = true; delay = 1; auto_allow = 0;"
 doorman off "enabled = false;" "path = \"$work/lmdb\";"
 doorman lmdb "$grey" "path = \"$work/lmdb\";"
 doorman redis "$grey" "backend = \"redis\"; redis = \"127.0.0.1:$redis_port\";"
+doorman redisunix "$grey" "backend = \"redis\"; redis = \"unix:$work/redis-server.sock\";"
+server_pid=$(cat "$work/redis.pid")
 
 mkdir -p "$work/pg"
 chown postgrey "$work/pg"
@@ -123,9 +129,25 @@ pass() {
 	out=$(timeout 30 swaks --server 127.0.0.1:$smtp_port --ehlo goodhelo.auth.test -f s@pass.auth.test \
 		-t alice@example.org 2>&1) || die "$1: the retry was refused: $out"
 }
-for r in lmdb redis postgrey; do pass $r; done
+rows=${ROWS:-alone off lmdb redis redisunix postgrey}
+passed_redis=
+for r in $rows; do
+	case $r in
+	lmdb | postgrey) pass "$r" ;;
+	redis*) [ -n "$passed_redis" ] || pass "$r"; passed_redis=1 ;; # one Redis for both
+	esac
+done
 
-rows="alone off lmdb redis postgrey"
+# rstat FIELD - a field of redis-server's INFO stats (the call itself is a
+# command and a connection: 2 of each per row are these two calls)
+rstat() {
+	redis-cli -h 127.0.0.1 -p "$redis_port" info stats | tr -d '\r' | awk -F: -v f="$1" '$1 == f { print $2 }'
+}
+# per_k TICKS0 TICKS1 - CPU seconds per 1,000 messages
+per_k() {
+	awk -v a="$1" -v b="$2" -v n="$msgs" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { printf "%.3f", (b - a) / hz * 1000 / n }'
+}
 echo "greylisting end to end: $msgs messages, $sessions sessions, $runs rounds; stores seeded with $seed_n triplets"
 : >"$work/results"
 for r in $(seq 1 "$runs"); do
@@ -134,35 +156,57 @@ for r in $(seq 1 "$runs"); do
 		use "$kind"
 		pid=
 		case $kind in alone) ;; postgrey) pid=$pg_pid ;; *) eval "pid=\$${kind}_pid" ;; esac
-		c0=0 c1=0
+		c0=0 c1=0 r0=$(cpu_of "$server_pid") k0=$(rstat total_commands_processed)
+		n0=$(rstat total_connections_received)
 		[ -z "$pid" ] || c0=$(cpu_of "$pid")
 		rate=$(row -l 4096)
 		[ -z "$pid" ] || c1=$(cpu_of "$pid")
-		cpu_k=$(awk -v a="$c0" -v b="$c1" -v n="$msgs" -v hz="$(getconf CLK_TCK)" \
-			'BEGIN { printf "%.2f", (b - a) / hz * 1000 / n }')
-		echo "$kind $rate $cpu_k" >>"$work/results"
-		line="$line   $kind $rate msg/s ($cpu_k s)"
+		r1=$(cpu_of "$server_pid")
+		k1=$(rstat total_commands_processed) n1=$(rstat total_connections_received)
+		cpu_k=$(per_k "$c0" "$c1")
+		rcpu_k=$(per_k "$r0" "$r1")
+		echo "$kind $rate $cpu_k $rcpu_k" >>"$work/results"
+		line="$line   $kind $rate msg/s ($cpu_k s"
+		case $kind in redis*)
+			line="$line, redis-server $rcpu_k s, $(awk -v a="$k0" -v b="$k1" -v n="$msgs" \
+				'BEGIN { printf "%.2f", (b - a - 2) / n }') commands/msg, $((n1 - n0 - 2)) connects" ;;
+		esac
+		line="$line)"
 	done
 	echo "$line"
 done
 med() { awk -v k="$1" -v c="$2" '$1 == k { print $c }' "$work/results" | median; }
 line="median"
 for kind in $rows; do
-	line="$line   $kind $(med "$kind" 2) msg/s ($(med "$kind" 3) s)"
+	line="$line   $kind $(med "$kind" 2) msg/s ($(med "$kind" 3) s"
+	case $kind in redis*) line="$line, redis-server $(med "$kind" 4) s" ;; esac
+	line="$line)"
 done
 echo "$line"
-echo "ratios of the medians: lmdb/off $(ratio "$(med off 2)" "$(med lmdb 2)")  redis/off $(ratio "$(med off 2)" "$(med redis 2)")  off/alone $(ratio "$(med alone 2)" "$(med off 2)")  lmdb/alone $(ratio "$(med alone 2)" "$(med lmdb 2)")  postgrey/alone $(ratio "$(med alone 2)" "$(med postgrey 2)")"
-echo "(in parentheses: CPU seconds per 1,000 messages of the row's doorman or postgrey)"
+# ratio_of A B - "B/A R" when both rows ran
+ratio_of() {
+	case " $rows " in *" $1 "*) ;; *) return 0 ;; esac
+	case " $rows " in *" $2 "*) ;; *) return 0 ;; esac
+	printf '  %s/%s %s' "$2" "$1" "$(ratio "$(med "$1" 2)" "$(med "$2" 2)")"
+}
+echo "ratios of the medians:$(ratio_of off lmdb)$(ratio_of off redis)$(ratio_of off redisunix)$(ratio_of alone off)$(ratio_of alone lmdb)$(ratio_of alone postgrey)"
+echo "(in parentheses: CPU seconds per 1,000 messages of the row's doorman or postgrey, and of redis-server)"
+case " $rows " in *" redis"*)
+	echo "redis-server commands over the run: $(redis-cli -h 127.0.0.1 -p "$redis_port" info commandstats |
+		tr -d '\r' | awk -F'[:=,]' '/^cmdstat_/ { sub(/cmdstat_/, "", $1); printf "%s %s  ", $1, $3 }')" ;;
+esac
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 # every message passed: greylisting's decisions were all "passed" after the
 # first pair, and no store failed
-for kind in lmdb redis; do
+for kind in lmdb redis redisunix; do
+	case " $rows " in *" $kind "*) ;; *) continue ;; esac
 	n=$(grep -c 'greylist=passed' "$work/$kind.log" || true)
 	[ "$n" -ge $((runs * msgs)) ] || die "$kind: $n greylist=passed lines, want $((runs * msgs)) or more"
 	[ "$(grep -cE 'greylist=(new|early|store_failure)' "$work/$kind.log")" -le 1 ] ||
 		die "$kind: more than the first attempt was greylisted or failed"
 done
 postfix_stop
-for kind in off lmdb redis; do
+for kind in off lmdb redis redisunix; do
 	eval "judge_stop bench-greylist-$kind \$${kind}_pid $work/$kind.log"
 done
 PIDS=()

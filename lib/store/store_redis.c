@@ -20,7 +20,11 @@
  *
  *	Every operation has a deadline of store.timeout milliseconds from its
  *	start, waiting for a pooled connection included; it bounds connect
- *	and every read and write on the socket.  A connection that failed in
+ *	and every read and write on the socket.  A pooled connection keeps the
+ *	socket timeout it was given last while that is at most the time the
+ *	next operation has left and not much less (KEEP_TIMEOUT): an
+ *	operation that found a connection at once makes no setsockopt(2),
+ *	only its write and read.  A connection that failed in
  *	any way is closed with the idle ones (most likely dead as well), and
  *	the next operation opens a new one: the store reconnects by itself.
  *	After a connect fails, operations fail at once for STORE_RETRY_MS (a
@@ -29,8 +33,9 @@
  *
  * THREADS
  *	The pool (idle connections, the count of open ones, the down-until
- *	time) is guarded by one mutex; a connection is used by one operation
- *	at a time, outside the lock.
+ *	time, the script's SHA1) is guarded by one mutex, taken once to
+ *	check a connection out and once to put it back; a connection is used
+ *	by one operation at a time, outside the lock.
  *
  * LIMITS
  *	hiredis writes with write(2): a process using this backend ignores
@@ -128,6 +133,13 @@ static const char script[] =
     "redis.call('SET', KEYS[2], enc({passes + 1, now}), 'EX', life)\n"
     "return {2, 0, passes + 1}\n";
 
+/* a pooled connection */
+struct rconn {
+	redisContext *c;
+	int64_t tmo_ms;     /* the socket's timeout (SO_RCVTIMEO, SO_SNDTIMEO) now */
+	char sha[48];       /* of the script, copied at checkout */
+};
+
 struct rd {
 	char host[256]; /* or the socket path */
 	int port;       /* 0: a unix socket */
@@ -136,7 +148,7 @@ struct rd {
 	long timeout_ms;
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* a connection came back or closed */
-	redisContext **idle;
+	struct rconn **idle;
 	size_t nidle, nopen, max;
 	int64_t down_until; /* monotonic ms: no connect before */
 	char sha[48];       /* of the script; guarded by mu */
@@ -148,6 +160,35 @@ tv_ms(int64_t ms)
 	if (ms < 1)
 		ms = 1;
 	return (struct timeval){.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+}
+
+/*
+ * The socket's timeout for an operation due at deadline.  The one set
+ * last is kept when it is at most the time left (the operation never waits
+ * past its deadline) and at least 7/8 of it (KEEP_TIMEOUT): an operation
+ * that found a connection at once pays no setsockopt(2), one that waited
+ * for a connection gets its shorter time set.
+ */
+#define KEEP_TIMEOUT(set, left) ((set) <= (left) && (set) * 8 >= (left) * 7)
+
+static void
+set_deadline(struct rconn *rc, int64_t deadline)
+{
+	int64_t left = deadline - clock_ms();
+
+	if (left < 1)
+		left = 1;
+	if (KEEP_TIMEOUT(rc->tmo_ms, left))
+		return;
+	redisSetTimeout(rc->c, tv_ms(left));
+	rc->tmo_ms = left;
+}
+
+static void
+rconn_free(struct rconn *rc)
+{
+	redisFree(rc->c);
+	free(rc);
 }
 
 int
@@ -205,7 +246,7 @@ rd_close(void *h)
 	if (r == NULL)
 		return;
 	for (size_t i = 0; i < r->nidle; i++)
-		redisFree(r->idle[i]);
+		rconn_free(r->idle[i]);
 	free(r->idle);
 	free(r->password);
 	pthread_cond_destroy(&r->cv);
@@ -233,9 +274,10 @@ setup_cmd(redisContext *c, const char *op, redisReply *rep, char *sha, size_t sh
 	return ok;
 }
 
-static redisContext *
+static struct rconn *
 connect_new(struct rd *r, int64_t deadline)
 {
+	struct rconn *rc;
 	struct timeval tv = tv_ms(deadline - clock_ms());
 	redisContext *c = r->port ? redisConnectWithTimeout(r->host, r->port, tv)
 	                          : redisConnectUnixWithTimeout(r->host, tv);
@@ -246,28 +288,31 @@ connect_new(struct rd *r, int64_t deadline)
 		redisFree(c);
 		return NULL;
 	}
-	redisSetTimeout(c, tv_ms(deadline - clock_ms()));
+	rc = xcalloc(1, sizeof(*rc));
+	rc->c = c;
+	set_deadline(rc, deadline);
 	if ((*r->password &&
 	     !setup_cmd(c, "auth", redisCommand(c, "AUTH %s", r->password), NULL, 0)) ||
 	    (r->database &&
 	     !setup_cmd(c, "select", redisCommand(c, "SELECT %ld", r->database), NULL, 0)) ||
 	    !setup_cmd(c, "script_load", redisCommand(c, "SCRIPT LOAD %s", script), sha,
 	               sizeof(sha))) {
-		redisFree(c);
+		rconn_free(rc);
 		return NULL;
 	}
 	pthread_mutex_lock(&r->mu);
 	memcpy(r->sha, sha, sizeof(sha));
 	pthread_mutex_unlock(&r->mu);
+	memcpy(rc->sha, sha, sizeof(sha));
 	store_count_reconnect();
-	return c;
+	return rc;
 }
 
 /* a connection for one operation, or NULL (logged) */
-static redisContext *
+static struct rconn *
 acquire(struct rd *r, int64_t deadline)
 {
-	redisContext *c = NULL;
+	struct rconn *c = NULL;
 
 	pthread_mutex_lock(&r->mu);
 	while (r->nidle == 0 && r->nopen >= r->max)
@@ -275,8 +320,9 @@ acquire(struct rd *r, int64_t deadline)
 			break;
 	if (r->nidle > 0) {
 		c = r->idle[--r->nidle];
+		memcpy(c->sha, r->sha, sizeof(c->sha));
 		pthread_mutex_unlock(&r->mu);
-		redisSetTimeout(c, tv_ms(deadline - clock_ms()));
+		set_deadline(c, deadline);
 		return c;
 	}
 	if (r->nopen >= r->max || clock_ms() < r->down_until) {
@@ -303,16 +349,16 @@ acquire(struct rd *r, int64_t deadline)
  * are most likely dead too (a restarted server), and each would cost one
  * decision a store failure */
 static void
-release(struct rd *r, redisContext *c, bool ok)
+release(struct rd *r, struct rconn *c, bool ok)
 {
 	pthread_mutex_lock(&r->mu);
-	if (ok && c->err == 0) {
+	if (ok && c->c->err == 0) {
 		r->idle[r->nidle++] = c;
 	} else {
-		redisFree(c);
+		rconn_free(c);
 		r->nopen--;
 		for (; r->nidle > 0; r->nopen--)
-			redisFree(r->idle[--r->nidle]);
+			rconn_free(r->idle[--r->nidle]);
 	}
 	pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
@@ -337,15 +383,15 @@ static int
 rd_get(void *h, const struct store_key *k, struct store_val *v, int64_t now)
 {
 	struct rd *r = h;
-	redisContext *c = acquire(r, clock_ms() + r->timeout_ms);
+	struct rconn *c = acquire(r, clock_ms() + r->timeout_ms);
 	redisReply *rep;
 	int rc = STORE_TEMPFAIL;
 
 	(void)now;
 	if (c == NULL)
 		return STORE_TEMPFAIL;
-	rep = redisCommand(c, "GET %b", k->s, k->len);
-	if (reply_ok(c, "get", rep)) {
+	rep = redisCommand(c->c, "GET %b", k->s, k->len);
+	if (reply_ok(c->c, "get", rep)) {
 		if (rep->type == REDIS_REPLY_NIL)
 			rc = STORE_NOTFOUND;
 		else if (rep->type == REDIS_REPLY_STRING &&
@@ -366,7 +412,7 @@ static int
 rd_put(void *h, const struct store_key *k, const struct store_val *v, long ttl, int64_t now)
 {
 	struct rd *r = h;
-	redisContext *c = acquire(r, clock_ms() + r->timeout_ms);
+	struct rconn *c = acquire(r, clock_ms() + r->timeout_ms);
 	redisReply *rep;
 	char buf[128];
 	size_t n = store_val_encode(v, buf, sizeof(buf));
@@ -375,9 +421,9 @@ rd_put(void *h, const struct store_key *k, const struct store_val *v, long ttl, 
 	(void)now;
 	if (c == NULL)
 		return STORE_TEMPFAIL;
-	rep = ttl > 0 ? redisCommand(c, "SET %b %b EX %ld", k->s, k->len, buf, n, ttl)
-	              : redisCommand(c, "SET %b %b", k->s, k->len, buf, n);
-	rc = reply_ok(c, "put", rep) ? 0 : STORE_TEMPFAIL;
+	rep = ttl > 0 ? redisCommand(c->c, "SET %b %b EX %ld", k->s, k->len, buf, n, ttl)
+	              : redisCommand(c->c, "SET %b %b", k->s, k->len, buf, n);
+	rc = reply_ok(c->c, "put", rep) ? 0 : STORE_TEMPFAIL;
 	release(r, c, rep != NULL);
 	freeReplyObject(rep);
 	return rc;
@@ -387,14 +433,14 @@ static int
 rd_del(void *h, const struct store_key *k)
 {
 	struct rd *r = h;
-	redisContext *c = acquire(r, clock_ms() + r->timeout_ms);
+	struct rconn *c = acquire(r, clock_ms() + r->timeout_ms);
 	redisReply *rep;
 	int rc;
 
 	if (c == NULL)
 		return STORE_TEMPFAIL;
-	rep = redisCommand(c, "DEL %b", k->s, k->len);
-	rc = reply_ok(c, "del", rep) ? 0 : STORE_TEMPFAIL;
+	rep = redisCommand(c->c, "DEL %b", k->s, k->len);
+	rc = reply_ok(c->c, "del", rep) ? 0 : STORE_TEMPFAIL;
 	release(r, c, rep != NULL);
 	freeReplyObject(rep);
 	return rc;
@@ -403,18 +449,15 @@ rd_del(void *h, const struct store_key *k)
 /* EVALSHA of the script with argv (argv[0] "EVALSHA", argv[1] the sha,
  * filled here); a server without the script gets EVAL once */
 static redisReply *
-run_script(struct rd *r, redisContext *c, int argc, const char **argv, size_t *argl)
+run_script(struct rconn *rc, int argc, const char **argv, size_t *argl)
 {
-	char sha[48];
+	redisContext *c = rc->c;
 	redisReply *rep;
 
-	pthread_mutex_lock(&r->mu);
-	memcpy(sha, r->sha, sizeof(sha));
-	pthread_mutex_unlock(&r->mu);
 	argv[0] = "EVALSHA";
-	argv[1] = sha;
+	argv[1] = rc->sha;
 	argl[0] = 7;
-	argl[1] = strlen(sha);
+	argl[1] = strlen(rc->sha);
 	rep = redisCommandArgv(c, argc, argv, argl);
 	if (rep != NULL && rep->type == REDIS_REPLY_ERROR &&
 	    strncmp(rep->str, "NOSCRIPT", 8) == 0) {
@@ -432,7 +475,7 @@ static int
 rd_counts(void *h, struct store_count *cs, size_t n, int64_t now)
 {
 	struct rd *r = h;
-	redisContext *c;
+	struct rconn *c;
 	char nums[2 * STORE_COUNTS_MAX][24], nkeys[8];
 	const char *argv[4 + 3 * STORE_COUNTS_MAX] = {NULL, NULL, nkeys};
 	size_t argl[4 + 3 * STORE_COUNTS_MAX] = {0}, argc = 3;
@@ -456,8 +499,8 @@ rd_counts(void *h, struct store_count *cs, size_t n, int64_t now)
 		argl[argc] = (size_t)snprintf(nums[2 * i + 1], sizeof(nums[0]), "%ld", cs[i].ttl);
 		argv[argc++] = nums[2 * i + 1];
 	}
-	rep = run_script(r, c, (int)argc, argv, argl);
-	if (reply_ok(c, "incr", rep) && rep->type == REDIS_REPLY_ARRAY && rep->elements == n) {
+	rep = run_script(c, (int)argc, argv, argl);
+	if (reply_ok(c->c, "incr", rep) && rep->type == REDIS_REPLY_ARRAY && rep->elements == n) {
 		rc = 0;
 		for (size_t i = 0; i < n; i++) {
 			if (rep->element[i]->type != REDIS_REPLY_INTEGER)
@@ -476,7 +519,7 @@ rd_grey(void *h, const struct store_key *triplet, const struct store_key *net,
         const struct grey_params *p, struct grey_result *res)
 {
 	struct rd *r = h;
-	redisContext *c = acquire(r, clock_ms() + r->timeout_ms);
+	struct rconn *c = acquire(r, clock_ms() + r->timeout_ms);
 	char nums[6][24];
 	long long vals[6] = {p->now,        p->delay,
 	                     p->window,     p->lifetime,
@@ -492,8 +535,8 @@ rd_grey(void *h, const struct store_key *triplet, const struct store_key *net,
 		argl[6 + i] = (size_t)snprintf(nums[i], sizeof(nums[i]), "%lld", vals[i]);
 		argv[6 + i] = nums[i];
 	}
-	rep = run_script(r, c, 12, argv, argl);
-	if (reply_ok(c, "grey", rep) && rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 &&
+	rep = run_script(c, 12, argv, argl);
+	if (reply_ok(c->c, "grey", rep) && rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 &&
 	    rep->element[0]->type == REDIS_REPLY_INTEGER && rep->element[0]->integer >= GREY_NEW &&
 	    rep->element[0]->integer <= GREY_ALLOWED) {
 		res->state = (enum grey_state)rep->element[0]->integer;
@@ -514,13 +557,16 @@ rd_scan(void *h, const struct store_key *prefix,
         void *arg, int64_t now)
 {
 	struct rd *r = h;
-	redisContext *c = acquire(r, clock_ms() + r->timeout_ms);
+	struct rconn *rc = acquire(r, clock_ms() + r->timeout_ms);
 	char cursor[32] = "0";
 	bool ok = true, stop = false;
+	redisContext *c;
 
-	if (c == NULL)
+	if (rc == NULL)
 		return STORE_TEMPFAIL;
-	redisSetTimeout(c, tv_ms(r->timeout_ms)); /* per batch: a listing takes what it takes */
+	c = rc->c;
+	/* per batch: a listing takes what it takes */
+	set_deadline(rc, clock_ms() + r->timeout_ms);
 	do {
 		redisReply *rep =
 		    redisCommand(c, "SCAN %s MATCH %b* COUNT 500", cursor, prefix->s, prefix->len);
@@ -555,7 +601,7 @@ rd_scan(void *h, const struct store_key *prefix,
 		}
 		freeReplyObject(rep);
 	} while (ok && !stop && strcmp(cursor, "0") != 0);
-	release(r, c, ok);
+	release(r, rc, ok);
 	return ok ? 0 : STORE_TEMPFAIL;
 }
 
