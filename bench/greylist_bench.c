@@ -52,10 +52,10 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "check.h"
 #include "config.h"
 #include "session.h"
@@ -68,6 +68,8 @@ static const char policy_text[] =
     "me: { hostnames = [ \"mx.example.org\" ]; };\n"
     "domains: { local = [ \"example.org\" ]; };\n"
     "store: { backend = \"%s\"; path = \"%s\"; redis = \"%s\"; map_size = 4096; };\n"
+    /* greylisting alone: no learned-forwarder lookup at connect (its own bench) */
+    "forwarders: { learn = false; };\n"
     "default_policy = \"on\";\n"
     "policies: {\n"
     "  on: { listeners = [ \"on\" ];\n"
@@ -189,23 +191,6 @@ tv_us(const struct timeval *a, const struct timeval *b)
 	return (double)(b->tv_sec - a->tv_sec) * 1e6 + (double)(b->tv_usec - a->tv_usec);
 }
 
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void
-print_row(const char *name, uint32_t *ns, long n)
-{
-	qsort(ns, (size_t)n, sizeof(*ns), cmp_u32);
-	printf("%-14s decisions %ld  p50 %.1f us  p99 %.1f us  p999 %.1f us  max %.1f us\n", name,
-	       n, ns[n / 2] / 1e3, ns[(long)(n * 0.99)] / 1e3, ns[(long)(n * 0.999)] / 1e3,
-	       ns[n - 1] / 1e3);
-}
-
 /* store_grey alone for triplet i, as the check calls it: its time in ns */
 static long
 one_store(struct store *s, long i)
@@ -225,22 +210,7 @@ one_store(struct store *s, long i)
 	if (store_grey(s, &tk, &nk, &gp, &r) != 0 || r.state != GREY_PASSED)
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	return (long)((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec));
-}
-
-/* the machine's floor: two system calls that do nothing (getppid), in ns;
- * on a VM where a system call is slow and sometimes very slow, this names
- * the noise every row above carries */
-static long
-one_floor(void)
-{
-	struct timespec a, b;
-
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	syscall(SYS_getppid);
-	syscall(SYS_getppid);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	return (long)((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec));
+	return lat_ns(&a, &b);
 }
 
 /* one RCPT of triplet i through listener: its time in ns, or -1 when refused */
@@ -268,7 +238,7 @@ one_rcpt(struct config *cfg, const char *listener, long i)
 	conn_free(c);
 	if (v.action != ACTION_CONTINUE)
 		return -1;
-	return (long)((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec));
+	return lat_ns(&a, &b);
 }
 
 int
@@ -277,9 +247,8 @@ main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "";
 	long n = argc > 3 ? atol(argv[3]) : 1000000, decisions = argc > 4 ? atol(argv[4]) : 200000;
 	bool stale = argc > 5 && strcmp(argv[5], "stale") == 0, lmdb = strcmp(mode, "lmdb") == 0;
-	char dir[] = "/tmp/doorman-greybench.XXXXXX", file[300], path[300];
+	char path[300], text[1024];
 	uint32_t *on, *off, *sg, *fl;
-	struct errs errs = {0};
 	struct config *cfg;
 	struct store *s;
 	unsigned long before[GREYLIST_NCOUNTS], after[GREYLIST_NCOUNTS];
@@ -287,7 +256,6 @@ main(int argc, char **argv)
 	long refused = 0;
 	int saved, devnull;
 	bool fifo;
-	FILE *fp;
 
 	if (strcmp(mode, "resp") == 0)
 		return resp(argc > 2 ? atol(argv[2]) : 1000000, argc > 3 && strcmp(argv[3], "stale") == 0);
@@ -297,20 +265,10 @@ main(int argc, char **argv)
 		                "[stale]]] | resp [N [stale]]\n");
 		return 2;
 	}
-	if (mkdtemp(dir) == NULL)
-		return 1;
-	snprintf(file, sizeof(file), "%s/doorman.conf", dir);
-	snprintf(path, sizeof(path), "%s", lmdb ? argv[2] : dir);
-	if ((fp = fopen(file, "w")) == NULL)
-		return 1;
-	fprintf(fp, policy_text, lmdb ? "lmdb" : "redis", path, lmdb ? "127.0.0.1:1" : argv[2],
-	        LIFETIME);
-	fclose(fp);
-	cfg = config_load(file, &errs);
-	errs_print(&errs, stderr);
-	errs_free(&errs);
-	unlink(file);
-	rmdir(dir);
+	snprintf(path, sizeof(path), "%s", lmdb ? argv[2] : "/tmp");
+	snprintf(text, sizeof(text), policy_text, lmdb ? "lmdb" : "redis", path,
+	         lmdb ? "127.0.0.1:1" : argv[2], LIFETIME);
+	cfg = bench_config(text);
 	if (cfg == NULL || (s = store_shared(cfg)) == NULL)
 		return 1;
 	if (lmdb) {
@@ -370,7 +328,7 @@ main(int argc, char **argv)
 		on[d] = ton < 0 ? 0 : (uint32_t)(ton > UINT32_MAX ? UINT32_MAX : ton);
 		off[d] = toff < 0 ? 0 : (uint32_t)(toff > UINT32_MAX ? UINT32_MAX : toff);
 		sg[d] = tst < 0 ? 0 : (uint32_t)(tst > UINT32_MAX ? UINT32_MAX : tst);
-		fl[d] = (uint32_t)one_floor();
+		fl[d] = (uint32_t)lat_floor();
 	}
 	if (fifo)
 		sched_setscheduler(0, SCHED_OTHER, &(struct sched_param){.sched_priority = 0});
@@ -391,10 +349,10 @@ main(int argc, char **argv)
 	printf("backend %s, %ld entries, %s%s\n", lmdb ? "lmdb" : "redis", n,
 	       stale ? "stale (first decision of a triplet renews it)" : "fresh (decisions read)",
 	       fifo ? ", timed under SCHED_FIFO" : "");
-	print_row("rcpt greylist", on, decisions);
-	print_row("rcpt no grey", off, decisions);
-	print_row("store_grey", sg, decisions);
-	print_row("2 syscalls", fl, decisions);
+	lat_row("rcpt greylist", "decisions", on, decisions);
+	lat_row("rcpt no grey", "decisions", off, decisions);
+	lat_row("store_grey", "decisions", sg, decisions);
+	lat_row("2 syscalls", "decisions", fl, decisions);
 	printf("store_grey CPU per decision (this process): user %.2f us  system %.2f us\n",
 	       tv_us(&ru0.ru_utime, &ru1.ru_utime) / (double)decisions,
 	       tv_us(&ru0.ru_stime, &ru1.ru_stime) / (double)decisions);

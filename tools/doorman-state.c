@@ -11,6 +11,8 @@
  *	doorman-state [-c policy-file] count [namespace]
  *	doorman-state [-c policy-file] allow network...
  *	doorman-state [-c policy-file] disallow network...
+ *	doorman-state [-c policy-file] list forwarders
+ *	doorman-state [-c policy-file] forget address...
  *
  * DESCRIPTION
  *	Reads the store.* settings of the policy file (the same file doorman
@@ -34,6 +36,11 @@
  *	which stands for its network at each prefix the policies use.
  *	disallow deletes such an entry (the network counts towards
  *	greylist.auto_allow from zero again).
+ *	list forwarders gathers the forwarder state (the keys forwarder_key
+ *	lays out, forwarder.h: fwd, fwdev, fwdnd, fwdd) into one line per
+ *	client: learned forwarders first, then clients with evidence only,
+ *	each by address; forget deletes every one of those keys of an
+ *	address (the client is then learned afresh, from no evidence).
  *
  * DIAGNOSTICS
  *	Exit 0; 1 when the store cannot be opened or answer, a key is not
@@ -43,7 +50,8 @@
  *
  * BUGS
  *	A Redis listing walks the keyspace with SCAN (fine on a live server,
- *	but it takes time on a large one).
+ *	but it takes time on a large one).  list forwarders holds every
+ *	client with forwarder state in memory to join its keys.
  */
 #include <inttypes.h>
 #include <signal.h>
@@ -56,8 +64,10 @@
 
 #include "check.h"
 #include "config.h"
+#include "forwarder.h"
 #include "log.h"
 #include "store.h"
+#include "xalloc.h"
 
 #define NET_KEYS_MAX 8 /* distinct greylisting prefixes of one family */
 
@@ -68,7 +78,9 @@ usage(void)
 	                "       doorman-state [-c policy-file] delete key...\n"
 	                "       doorman-state [-c policy-file] count [namespace]\n"
 	                "       doorman-state [-c policy-file] allow network...\n"
-	                "       doorman-state [-c policy-file] disallow network...\n");
+	                "       doorman-state [-c policy-file] disallow network...\n"
+	                "       doorman-state [-c policy-file] list forwarders\n"
+	                "       doorman-state [-c policy-file] forget address...\n");
 	exit(2);
 }
 
@@ -294,6 +306,239 @@ allow(struct store *s, const struct config *cfg, bool on, int argc, char **argv)
 	return rc;
 }
 
+/* ---- learned forwarders: the keys of forwarder_key, joined per client ---- */
+
+struct fwd_domain {
+	char *name; /* the key's domain part */
+	int64_t n;
+};
+
+struct fwd_client {
+	char *net;            /* the key's network part, "192.0.2.9/32" */
+	struct store_val rec; /* fwd: first learned, last evidence, messages, domains */
+	int64_t rec_expires;
+	bool learned, have_ev;
+	int64_t ev, nd, ev_expires; /* fwdev, fwdnd: the window's counters */
+	struct fwd_domain *doms;    /* fwdd */
+	size_t ndoms;
+};
+
+struct fwd_list {
+	const char *ns; /* the namespace being scanned */
+	struct fwd_client *c;
+	size_t n;
+};
+
+static struct fwd_client *
+fwd_client(struct fwd_list *l, const char *net, size_t len)
+{
+	struct fwd_client *c;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (strlen(l->c[i].net) == len && memcmp(l->c[i].net, net, len) == 0)
+			return &l->c[i];
+	l->c = xreallocarray(l->c, l->n + 1, sizeof(*l->c));
+	c = &l->c[l->n++];
+	memset(c, 0, sizeof(*c));
+	c->net = xmalloc(len + 1);
+	memcpy(c->net, net, len);
+	c->net[len] = '\0';
+	return c;
+}
+
+static int
+fwd_collect(void *arg, const char *key, const struct store_val *v, int64_t expires)
+{
+	struct fwd_list *l = arg;
+	const char *net = strchr(key, '|'), *end;
+	bool per_domain = strcmp(l->ns, "fwdd") == 0;
+	struct fwd_client *c;
+
+	if (net == NULL || v->n < 1)
+		return 0;
+	net++;
+	end = strchr(net, '|');
+	if (per_domain != (end != NULL))
+		return 0; /* not a key forwarder_key lays out */
+	c = fwd_client(l, net, end != NULL ? (size_t)(end - net) : strlen(net));
+	if (strcmp(l->ns, "fwd") == 0 && v->n >= 4) {
+		c->learned = true;
+		c->rec = *v;
+		c->rec_expires = expires;
+	} else if (strcmp(l->ns, "fwdev") == 0) {
+		c->have_ev = true;
+		c->ev = v->f[0];
+		c->ev_expires = expires;
+	} else if (strcmp(l->ns, "fwdnd") == 0) {
+		c->nd = v->f[0];
+	} else if (per_domain) {
+		c->doms = xreallocarray(c->doms, c->ndoms + 1, sizeof(*c->doms));
+		c->doms[c->ndoms++] = (struct fwd_domain){xstrdup(end + 1), v->f[0]};
+	}
+	return 0;
+}
+
+static int
+fwd_domain_order(const void *a, const void *b)
+{
+	const struct fwd_domain *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int
+fwd_client_order(const void *a, const void *b)
+{
+	const struct fwd_client *x = a, *y = b;
+
+	if (x->learned != y->learned)
+		return x->learned ? -1 : 1;
+	return strcmp(x->net, y->net);
+}
+
+/* one client: its address (the network's length left out), learned or
+ * not, the counts of its record (learned) or of its window (not yet),
+ * then the window's own and each domain's count, most first */
+static void
+fwd_print(struct fwd_client *c)
+{
+	char first[32], last[32], exp[32], wexp[32];
+	const char *slash = strrchr(c->net, '/');
+	int addrlen = slash != NULL ? (int)(slash - c->net) : (int)strlen(c->net);
+
+	if (c->ndoms > 1)
+		qsort(c->doms, c->ndoms, sizeof(*c->doms), fwd_domain_order);
+	if (c->have_ev)
+		iso(c->ev_expires, wexp, sizeof(wexp));
+	else
+		snprintf(wexp, sizeof(wexp), "-");
+	if (c->learned) {
+		iso(c->rec.f[0], first, sizeof(first));
+		iso(c->rec.f[1], last, sizeof(last));
+		iso(c->rec_expires, exp, sizeof(exp));
+		printf("%.*s state=learned messages=%" PRId64 " domains=%" PRId64
+		       " first=%s last=%s expires=%s",
+		       addrlen, c->net, c->rec.f[2], c->rec.f[3], first, last, exp);
+	} else {
+		printf("%.*s state=evidence messages=%" PRId64 " domains=%" PRId64
+		       " first=- last=- expires=%s",
+		       addrlen, c->net, c->ev, c->nd, wexp);
+	}
+	printf(" window_messages=%" PRId64 " window_domains=%" PRId64 " window_expires=%s counts=",
+	       c->ev, c->nd, wexp);
+	for (size_t i = 0; i < c->ndoms; i++)
+		printf("%s%s:%" PRId64, i ? "," : "", c->doms[i].name, c->doms[i].n);
+	printf("%s\n", c->ndoms == 0 ? "-" : "");
+}
+
+/* list forwarders; the exit status */
+static int
+list_forwarders(struct store *s)
+{
+	static const char *const ns[] = {"fwd", "fwdev", "fwdnd", "fwdd"};
+	struct fwd_list l = {0};
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]) && rc == 0; i++) {
+		struct store_key k;
+
+		store_key_init(&k, ns[i]);
+		l.ns = ns[i];
+		if (store_scan(s, &k, fwd_collect, &l) != 0) {
+			fprintf(stderr, "doorman-state: the store did not answer\n");
+			rc = 1;
+		}
+	}
+	if (rc == 0) {
+		if (l.n > 1)
+			qsort(l.c, l.n, sizeof(*l.c), fwd_client_order);
+		for (size_t i = 0; i < l.n; i++)
+			fwd_print(&l.c[i]);
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		for (size_t j = 0; j < l.c[i].ndoms; j++)
+			free(l.c[i].doms[j].name);
+		free(l.c[i].doms);
+		free(l.c[i].net);
+	}
+	free(l.c);
+	return rc;
+}
+
+struct fwd_keys {
+	struct store_key *k;
+	size_t n;
+};
+
+static int
+fwd_key_collect(void *arg, const char *key, const struct store_val *v, int64_t expires)
+{
+	struct fwd_keys *ks = arg;
+
+	(void)v;
+	(void)expires;
+	ks->k = xreallocarray(ks->k, ks->n + 1, sizeof(*ks->k));
+	if (store_key_parse(&ks->k[ks->n], key) == 0)
+		ks->n++;
+	return 0;
+}
+
+/* forget the forwarder state of the addresses of argv; the exit status */
+static int
+forget(struct store *s, int argc, char **argv)
+{
+	static const char *const ns[] = {"fwd", "fwdev", "fwdnd"};
+	struct ipaddr ip;
+	int rc = 0;
+
+	for (int i = 0; i < argc; i++)
+		if (ip_parse(argv[i], &ip) < 0) {
+			fprintf(stderr, "doorman-state: \"%s\" is not an IPv4 or IPv6 address\n",
+			        argv[i]);
+			return 2;
+		}
+	for (int i = 0; i < argc; i++) {
+		struct fwd_keys ks = {0};
+		struct store_key dk;
+		size_t found = 0;
+		int failed = 0;
+		char text[IP_TEXT_MAX];
+
+		ip_parse(argv[i], &ip);
+		ip_format(&ip, text, sizeof(text));
+		for (size_t j = 0; j < sizeof(ns) / sizeof(ns[0]); j++) {
+			ks.k = xreallocarray(ks.k, ks.n + 1, sizeof(*ks.k));
+			forwarder_key(&ip, ns[j], NULL, &ks.k[ks.n++]);
+		}
+		forwarder_key(&ip, "fwdd", NULL, &dk);
+		if (store_scan(s, &dk, fwd_key_collect, &ks) != 0)
+			failed = 1;
+		for (size_t j = 0; j < ks.n && !failed; j++) {
+			struct store_val v;
+			int got = store_get(s, &ks.k[j], &v);
+
+			if (got == STORE_TEMPFAIL ||
+			    (got == STORE_FOUND && store_del(s, &ks.k[j]) != 0))
+				failed = 1;
+			else if (got == STORE_FOUND)
+				found++;
+		}
+		free(ks.k);
+		if (failed) {
+			rc = 1;
+			fprintf(stderr, "doorman-state: %s: the store did not answer\n", text);
+		} else if (found == 0) {
+			fprintf(stderr, "doorman-state: %s has no forwarder state\n", text);
+			rc = 1;
+		} else {
+			printf("%s forgotten keys=%zu\n", text, found);
+		}
+	}
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -337,7 +582,11 @@ main(int argc, char **argv)
 		config_unref(cfg);
 		return 1;
 	}
-	if (strcmp(argv[0], "list") == 0 || strcmp(argv[0], "count") == 0) {
+	if (strcmp(argv[0], "list") == 0 && argc == 2 && strcmp(argv[1], "forwarders") == 0) {
+		rc = list_forwarders(s);
+	} else if (strcmp(argv[0], "forget") == 0 && argc > 1) {
+		rc = forget(s, argc - 1, argv + 1);
+	} else if (strcmp(argv[0], "list") == 0 || strcmp(argv[0], "count") == 0) {
 		struct store_key k;
 		unsigned long n = 0;
 		int64_t now = store_now();

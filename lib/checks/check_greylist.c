@@ -211,6 +211,7 @@ greylist_run(struct conn *c, enum stage st, struct verdict *v)
 	    rcpt[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
 	char net[IP_TEXT_MAX + 8] = "-", detail[128], prefix[sizeof(m->rcpt_text) + 4];
 	struct grey_params gp;
+	int64_t now_ms;
 	struct grey_result gr;
 	struct store_key tk, nk;
 	struct store *s;
@@ -246,7 +247,9 @@ greylist_run(struct conn *c, enum stage st, struct verdict *v)
 		return;
 	}
 
-	gp = (struct grey_params){.now = store_now(),
+	now_ms = store_now_ms();
+	gp = (struct grey_params){.now = now_ms / 1000,
+	                          .now_ms = now_ms,
 	                          .delay = p->greylist_delay,
 	                          .window = p->greylist_retry_window,
 	                          .lifetime = p->greylist_lifetime,

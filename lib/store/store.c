@@ -44,6 +44,15 @@ store_now(void)
 	return (int64_t)ts.tv_sec;
 }
 
+int64_t
+store_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* ---- keys ---- */
 
 void
@@ -226,11 +235,26 @@ store_val_decode(const char *buf, size_t len, struct store_val *v)
 
 /* ---- greylisting's step ---- */
 
+/* When a waiting triplet was first seen, in milliseconds.  The delay is
+ * measured on this, not on whole seconds: a triplet first seen at 10.9 s
+ * and stored as second 10 would otherwise pass a retry at 10 + delay,
+ * 0.9 s early.  A record of an older doorman (no fourth field) counts from
+ * the end of its second: later by less than a second, never early. */
+static int64_t
+grey_first_ms(const struct store_val *t)
+{
+	int64_t frac = t->n >= 4 && t->f[3] >= 0 && t->f[3] <= 999 ? t->f[3] : 999;
+
+	return t->f[0] * 1000 + frac;
+}
+
 void
 grey_step(const struct store_val *trip, bool have_trip, const struct store_val *net, bool have_net,
           const struct grey_params *p, struct grey_result *r, struct grey_step *out)
 {
 	int64_t passes = have_net && net->n >= 1 ? net->f[0] : 0;
+	int64_t now_ms = p->now_ms != 0 ? p->now_ms : p->now * 1000;
+	int64_t waited = have_trip && trip->n >= 3 ? now_ms - grey_first_ms(trip) : 0;
 
 	memset(out, 0, sizeof(*out));
 	memset(r, 0, sizeof(*r));
@@ -251,18 +275,21 @@ grey_step(const struct store_val *trip, bool have_trip, const struct store_val *
 		out->net_ttl = p->lifetime;
 		return;
 	}
-	if (have_trip && trip->n >= 3 && trip->f[2] == 0 && p->now - trip->f[0] < p->delay) {
+	if (have_trip && trip->n >= 3 && trip->f[2] == 0 && waited < p->delay * 1000) {
 		r->state = GREY_EARLY;
-		r->retry_in = trip->f[0] + p->delay - p->now;
+		r->retry_in = (p->delay * 1000 - waited + 999) / 1000; /* rounded up */
 		return;
 	}
 	if (!have_trip || trip->n < 3 ||
-	    (trip->f[2] == 0 && p->now - trip->f[0] > p->delay + p->window)) {
+	    (trip->f[2] == 0 && waited > (p->delay + p->window) * 1000)) {
 		r->state = GREY_NEW;
 		r->retry_in = p->delay;
 		out->write_triplet = true;
-		out->triplet = (struct store_val){.f = {p->now, p->now, 0}, .n = 3};
-		out->triplet_ttl = p->delay + p->window;
+		out->triplet =
+		    (struct store_val){.f = {now_ms / 1000, p->now, 0, now_ms % 1000}, .n = 4};
+		/* the record's expiry counts whole seconds from p->now: one more
+		 * keeps it through the last millisecond of the window */
+		out->triplet_ttl = p->delay + p->window + 1;
 		return;
 	}
 	r->state = GREY_PASSED;

@@ -130,7 +130,11 @@ struct store_opts {
 };
 
 /* Greylisting in one step.  The triplet record is {first seen, last seen,
- * passed deliveries}; the network record {passed deliveries, last} or,
+ * passed deliveries, milliseconds past first seen} (the fourth field is a
+ * trailing one, so the value stays version 1: an older doorman reads the
+ * first three; a record without it, written by an older doorman, is taken
+ * as first seen at the end of its second, so a retry is never accepted
+ * early); the network record {passed deliveries, last} or,
  * for a network the postmaster allowed (doorman-state allow), {passed
  * deliveries, when allowed, GREY_NET_PERMANENT}, stored without expiry: a
  * trailing field, so the value stays version 1 and an older doorman reads
@@ -138,11 +142,13 @@ struct store_opts {
  * greylisting whatever greylist.auto_allow says, and is never rewritten. */
 #define GREY_NET_PERMANENT 1
 struct grey_params {
-	int64_t now;
-	long delay;    /* seconds before a retry is accepted */
-	long window;   /* seconds after delay a retry is still accepted */
-	long lifetime; /* seconds a passed triplet (and a network) is kept, renewed by each message
-	                */
+	int64_t now;    /* unix seconds (the clock of expiries and "last seen") */
+	int64_t now_ms; /* the same instant in milliseconds (0: now * 1000): a retry is
+	                 * accepted when delay * 1000 of them have passed since the first sight */
+	long delay;     /* seconds before a retry is accepted */
+	long window;    /* seconds after delay a retry is still accepted */
+	long lifetime;  /* seconds a passed triplet (and a network) is kept, renewed by each message
+	                 */
 	long auto_allow; /* passed deliveries after which the network skips greylisting; 0: never */
 };
 
@@ -284,5 +290,7 @@ void store_count_reconnect(void);
 
 /* now, in unix seconds (the clock every TTL is measured on) */
 int64_t store_now(void);
+/* now, in unix milliseconds (greylisting's delay is measured on it) */
+int64_t store_now_ms(void);
 
 #endif

@@ -98,7 +98,7 @@ static const char script[] =
     "  return out\n"
     "end\n"
     "local now, delay, window = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])\n"
-    "local life, auto = tonumber(ARGV[5]), tonumber(ARGV[6])\n"
+    "local life, auto, nowms = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])\n"
     "local tr = dec(redis.call('GET', KEYS[1]))\n"
     "local nt = dec(redis.call('GET', KEYS[2]))\n"
     "if tr == false or nt == false then return redis.error_reply('unreadable value') end\n"
@@ -112,11 +112,18 @@ static const char script[] =
     "  end\n"
     "  return {3, 0, passes}\n"
     "end\n"
-    "if tr and #tr >= 3 and tr[3] == 0 and now - tr[1] < delay then\n"
-    "  return {1, tr[1] + delay - now, 0}\n"
+    "local waited = 0\n"
+    "if tr and #tr >= 3 then -- grey_first_ms\n"
+    "  local frac = 999\n"
+    "  if #tr >= 4 and tr[4] >= 0 and tr[4] <= 999 then frac = tr[4] end\n"
+    "  waited = nowms - (tr[1] * 1000 + frac)\n"
     "end\n"
-    "if not tr or #tr < 3 or (tr[3] == 0 and now - tr[1] > delay + window) then\n"
-    "  redis.call('SET', KEYS[1], enc({now, now, 0}), 'EX', delay + window)\n"
+    "if tr and #tr >= 3 and tr[3] == 0 and waited < delay * 1000 then\n"
+    "  return {1, math.ceil((delay * 1000 - waited) / 1000), 0}\n"
+    "end\n"
+    "if not tr or #tr < 3 or (tr[3] == 0 and waited > (delay + window) * 1000) then\n"
+    "  local first = {math.floor(nowms / 1000), now, 0, nowms % 1000}\n"
+    "  redis.call('SET', KEYS[1], enc(first), 'EX', delay + window + 1)\n"
     "  return {0, delay, 0}\n"
     "end\n"
     "if tr[3] > 0 and now - tr[2] < fresh and not (auto > 0 and passes < auto) then\n"
@@ -513,20 +520,22 @@ rd_grey(void *h, const struct store_key *triplet, const struct store_key *net,
 {
 	struct rd *r = h;
 	struct rconn *c = acquire(r, clock_ms() + r->timeout_ms);
-	char nums[5][24];
-	long long vals[5] = {p->now, p->delay, p->window, p->lifetime, p->auto_allow};
-	const char *argv[11] = {NULL, NULL, "2", triplet->s, net->s, "grey"};
-	size_t argl[11] = {0, 0, 1, triplet->len, net->len, 4};
+	char nums[6][24];
+	long long vals[6] = {p->now,        p->delay,
+	                     p->window,     p->lifetime,
+	                     p->auto_allow, p->now_ms != 0 ? p->now_ms : p->now * 1000};
+	const char *argv[12] = {NULL, NULL, "2", triplet->s, net->s, "grey"};
+	size_t argl[12] = {0, 0, 1, triplet->len, net->len, 4};
 	redisReply *rep;
 	int rc = STORE_TEMPFAIL;
 
 	if (c == NULL)
 		return STORE_TEMPFAIL;
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		argl[6 + i] = (size_t)snprintf(nums[i], sizeof(nums[i]), "%lld", vals[i]);
 		argv[6 + i] = nums[i];
 	}
-	rep = run_script(c, 11, argv, argl);
+	rep = run_script(c, 12, argv, argl);
 	if (reply_ok(c->c, "grey", rep) && rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 &&
 	    rep->element[0]->type == REDIS_REPLY_INTEGER && rep->element[0]->integer >= GREY_NEW &&
 	    rep->element[0]->integer <= GREY_ALLOWED) {

@@ -46,3 +46,11 @@ for i = 1, 40 do
 	mt.sleep(0.1)
 end
 check(got, TEMP, "R4 store back, greylisted again", goff)
+
+-- 0.5 s after carol's first sight, 0.5 s short of the delay (1 s here):
+-- early (the Redis script counts milliseconds too); after it: passed
+mt.sleep(0.5)
+r, off = try("R5", "203.0.113.5", "inbound", "<carol@example.org>")
+check(r, TEMP, "R5 early", off)
+mt.sleep(0.7)
+check(try("R6", "203.0.113.5", "inbound", "<carol@example.org>"), OK, "R6 passed")

@@ -1,5 +1,5 @@
 #!/bin/bash
-# state-cli.sh TEST_STORE DOORMAN_STATE - doorman-state(8) on both backends
+# state-cli.sh TEST_STORE DOORMAN_STATE FWD_SEED - doorman-state(8) on both backends
 #
 # LMDB: test_store grey DIR writes greylisting entries as doorman does
 # (alice's triplet passed, bob's new, the network's count); the CLI lists
@@ -8,12 +8,15 @@
 # does not key by).  Redis: a private redis-server on a unix socket,
 # entries written with redis-cli (a triplet, a rate counter), listed and
 # deleted, a network allowed and disallowed; then the server stopped: the
-# CLI says so and exits 1.
+# CLI says so and exits 1.  On both: fwd_seed writes forwarder state as
+# forwarder_key lays it out (two learned clients, one with evidence only);
+# list forwarders joins it per client, forget removes every key of one.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 test_store=${1:?usage: state-cli.sh TEST_STORE DOORMAN_STATE}
-cli=${2:?usage: state-cli.sh TEST_STORE DOORMAN_STATE}
+cli=${2:?usage: state-cli.sh TEST_STORE DOORMAN_STATE FWD_SEED}
+fwd_seed=${3:?usage: state-cli.sh TEST_STORE DOORMAN_STATE FWD_SEED}
 work=$(mktemp -d /tmp/doorman-state.XXXXXX)
 cleanup() {
 	if [ -f "$work/redis.pid" ]; then kill "$(cat "$work/redis.pid")" 2>/dev/null; fi
@@ -87,6 +90,35 @@ netcases() { # BACKEND: allow and disallow, and the refusals
 	expect "$b: nothing written by the refusals" "^1$" $c count greynet
 }
 netcases lmdb
+t='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z'
+fwdcases() { # BACKEND: list forwarders and forget, on fwd_seed's records
+	local b=$1 out
+	"$fwd_seed" "$work/doorman.conf" 2>"$work/seed.err" || die "$b: fwd_seed: $(cat "$work/seed.err")"
+	expect "$b: list forwarders: a learned one, its record, window and domains" \
+		"^192\.0\.2\.9 state=learned messages=6 domains=3 first=2023-11-14T22:13:20Z last=2023-11-15T22:13:20Z expires=$t window_messages=6 window_domains=3 window_expires=$t counts=a\.example:3,b\.example:2,c\.example:1$" \
+		$c list forwarders
+	expect "$b: list forwarders: a learned one whose window is over" \
+		"^198\.51\.100\.1 state=learned messages=5 domains=3 first=2023-11-14T22:13:20Z last=2023-11-14T23:13:20Z expires=$t window_messages=0 window_domains=0 window_expires=- counts=-$" \
+		$c list forwarders
+	expect "$b: list forwarders: evidence only (IPv6), expiring with its window" \
+		"^2001:db8::25 state=evidence messages=2 domains=2 first=- last=- expires=($t) window_messages=2 window_domains=2 window_expires=$t counts=d\.example:1,e\.example:1$" \
+		$c list forwarders
+	out=$($c list forwarders | cut -d' ' -f1 | tr '\n' ' ')
+	[ "$out" = "192.0.2.9 198.51.100.1 2001:db8::25 " ] && ok "$b: learned first, each by address, one line each" ||
+		not_ok "$b: listed '$out'"
+	same "$b: forget a learned forwarder: its record, counters and domains" "192.0.2.9 forgotten keys=6" $c forget 192.0.2.9
+	out=$(for ns in fwd fwdev fwdnd fwdd; do $c list $ns; done)
+	if grep -q "192\.0\.2\.9" <<<"$out"; then not_ok "$b: keys left: $out"; else ok "$b: ... no key of it is left"; fi
+	same "$b: ... and the others' keys stay" "1 1 1 2" \
+		echo $($c count fwd) $($c count fwdev) $($c count fwdnd) $($c count fwdd)
+	status "$b: forget it again exits 1" 1 $c forget 192.0.2.9
+	grep -qx "doorman-state: 192.0.2.9 has no forwarder state" "$work/out" && ok "$b: ... and says so" || not_ok "$b: said $(cat "$work/out")"
+	same "$b: forget evidence only (IPv6)" "2001:db8::25 forgotten keys=4" $c forget 2001:DB8::25
+	status "$b: forget what is not an address is a usage error" 2 $c forget 192.0.2.0/24
+	same "$b: one left" "198.51.100.1 forgotten keys=1" $c forget 198.51.100.1
+	same "$b: nothing left to list" "" $c list forwarders
+}
+fwdcases lmdb
 
 conf redis
 redis-server --port 0 --unixsocket "$work/redis.sock" --save '' --appendonly no --daemonize yes \
@@ -107,6 +139,7 @@ same "redis: a user's messages counter" \
 	"rate|user|joe%40x.example|60|28333333|messages kind=user key=joe%40x.example messages=2 window=60s start=2023-11-14T22:13:00Z expires=2023-11-14T22:14:00Z" \
 	$c list rate user
 netcases redis
+fwdcases redis
 kill "$(cat "$work/redis.pid")"
 for _ in $(seq 1 100); do [ -S "$work/redis.sock" ] || break; sleep 0.05; done
 rm -f "$work/redis.pid"

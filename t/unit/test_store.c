@@ -311,7 +311,7 @@ grey_step__table(void **state)
 	    {"first sight", false, {{0}, 0}, false, {{0}, 0}, 1000, GREY_NEW, 300, true, false},
 	    {"early retry",
 	     true,
-	     {{1000, 1000, 0}, 3},
+	     {{1000, 1000, 0, 0}, 4},
 	     false,
 	     {{0}, 0},
 	     1100,
@@ -321,7 +321,7 @@ grey_step__table(void **state)
 	     false},
 	    {"retry after delay",
 	     true,
-	     {{1000, 1000, 0}, 3},
+	     {{1000, 1000, 0, 0}, 4},
 	     false,
 	     {{0}, 0},
 	     1300,
@@ -331,7 +331,7 @@ grey_step__table(void **state)
 	     true},
 	    {"retry after window",
 	     true,
-	     {{1000, 1000, 0}, 3},
+	     {{1000, 1000, 0, 0}, 4},
 	     false,
 	     {{0}, 0},
 	     1000 + 300 + 3601,
@@ -414,6 +414,71 @@ grey_step__table(void **state)
 			fail_msg("%s: state %d retry %lld writes %d %d", cases[i].name, r.state,
 			         (long long)r.retry_in, st.write_triplet, st.write_net);
 	}
+}
+
+/* The delay counts milliseconds: a triplet first seen at 10.9 s is stored
+ * as second 10 and 900 ms; a retry at second 310 (299.1 s later) is early,
+ * one at 310.9 passes.  A record of an older doorman (three fields) counts
+ * from the end of its second. */
+static void
+grey_step__delay_counts_milliseconds(void **state)
+{
+	static const struct {
+		const char *name;
+		struct store_val t;
+		int64_t now_ms;
+		enum grey_state want;
+		int64_t retry_in;
+	} cases[] = {
+	    {"retry at the whole second, 0.9 s early",
+	     {{10, 10, 0, 900}, 4},
+	     310000,
+	     GREY_EARLY,
+	     1},
+	    {"retry 1 ms early", {{10, 10, 0, 900}, 4}, 310899, GREY_EARLY, 1},
+	    {"retry 0.5 s early", {{10, 10, 0, 900}, 4}, 310400, GREY_EARLY, 1},
+	    {"retry 1.5 s early", {{10, 10, 0, 900}, 4}, 309400, GREY_EARLY, 2},
+	    {"retry exactly at delay", {{10, 10, 0, 900}, 4}, 310900, GREY_PASSED, 0},
+	    {"retry after delay", {{10, 10, 0, 900}, 4}, 311000, GREY_PASSED, 0},
+	    {"retry at the last ms of the window", {{10, 10, 0, 900}, 4}, 3910900, GREY_PASSED, 0},
+	    {"retry 1 ms after the window", {{10, 10, 0, 900}, 4}, 3910901, GREY_NEW, 300},
+	    {"older record: from the end of its second", {{10, 10, 0}, 3}, 310000, GREY_EARLY, 1},
+	    {"older record: passes at its second's end + delay",
+	     {{10, 10, 0}, 3},
+	     310999,
+	     GREY_PASSED,
+	     0},
+	    {"a fourth field out of range: the end of its second",
+	     {{10, 10, 0, 5000}, 4},
+	     310998,
+	     GREY_EARLY,
+	     1},
+	};
+	struct grey_params p = {.delay = 300, .window = 3600, .lifetime = 86400, .auto_allow = 0};
+	struct grey_result r;
+	struct grey_step st;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		p.now_ms = cases[i].now_ms;
+		p.now = cases[i].now_ms / 1000;
+		grey_step(&cases[i].t, true, NULL, false, &p, &r, &st);
+		if (r.state != cases[i].want || r.retry_in != cases[i].retry_in)
+			fail_msg("%s: state %d retry %lld", cases[i].name, r.state,
+			         (long long)r.retry_in);
+	}
+	/* a first sight at 10.9 s keeps its milliseconds, and lives through
+	 * the window's last second */
+	p.now_ms = 10900;
+	p.now = 10;
+	grey_step(NULL, false, NULL, false, &p, &r, &st);
+	assert_int_equal(r.state, GREY_NEW);
+	assert_int_equal(r.retry_in, 300);
+	assert_true(st.write_triplet);
+	assert_int_equal(st.triplet.n, 4);
+	assert_int_equal(st.triplet.f[0], 10);
+	assert_int_equal(st.triplet.f[3], 900);
+	assert_int_equal(st.triplet_ttl, 300 + 3600 + 1);
 }
 
 /* ---- every operation, on both backends ---- */
@@ -728,6 +793,65 @@ grey_renew(const struct be *b, const char *tag)
 	assert_int_equal(b->ops->get(b->h, &t, &v, clock_of(b, p.now)), STORE_FOUND);
 	assert_int_equal(v.f[1], p.now);
 	assert_int_equal(v.f[2], 2);
+}
+
+/* the same through a backend (the Redis script mirrors grey_step) */
+static void
+grey_ms(const struct be *b, const char *tag)
+{
+	struct store_key t = key("grey", tag, "ms"), old = key("grey", tag, "old");
+	struct store_key net = key("greynet", tag, "ms");
+	struct store_val v = {.f = {2000, 2000, 0}, .n = 3};
+	struct grey_params p = {.now = 1000,
+	                        .now_ms = 1000900,
+	                        .delay = 300,
+	                        .window = 3600,
+	                        .lifetime = 86400,
+	                        .auto_allow = 0};
+	struct grey_result r;
+
+	assert_int_equal(b->ops->grey(b->h, &t, &net, &p, &r), 0);
+	assert_int_equal(r.state, GREY_NEW);
+	assert_int_equal(b->ops->get(b->h, &t, &v, clock_of(b, p.now)), STORE_FOUND);
+	assert_int_equal(v.n, 4);
+	assert_int_equal(v.f[0], 1000);
+	assert_int_equal(v.f[3], 900);
+	p.now = 1300;
+	p.now_ms = 1300000; /* the delay in whole seconds, 0.9 s short */
+	assert_int_equal(b->ops->grey(b->h, &t, &net, &p, &r), 0);
+	assert_int_equal(r.state, GREY_EARLY);
+	assert_int_equal(r.retry_in, 1);
+	p.now_ms = 1300400; /* 0.5 s short */
+	assert_int_equal(b->ops->grey(b->h, &t, &net, &p, &r), 0);
+	assert_int_equal(r.state, GREY_EARLY);
+	p.now_ms = 1300900;
+	assert_int_equal(b->ops->grey(b->h, &t, &net, &p, &r), 0);
+	assert_int_equal(r.state, GREY_PASSED);
+	/* an older doorman's record: from the end of its second */
+	v = (struct store_val){.f = {2000, 2000, 0}, .n = 3};
+	assert_int_equal(b->ops->put(b->h, &old, &v, 3901, clock_of(b, 2000)), 0);
+	p.now = 2300;
+	p.now_ms = 2300998;
+	assert_int_equal(b->ops->grey(b->h, &old, &net, &p, &r), 0);
+	assert_int_equal(r.state, GREY_EARLY);
+	assert_int_equal(r.retry_in, 1);
+	p.now_ms = 2300999;
+	assert_int_equal(b->ops->grey(b->h, &old, &net, &p, &r), 0);
+	assert_int_equal(r.state, GREY_PASSED);
+}
+
+static void
+lmdb__grey__delay_counts_milliseconds(void **state)
+{
+	(void)state;
+	grey_ms(&lmdb_be, "lmdb");
+}
+
+static void
+redis__grey__delay_counts_milliseconds(void **state)
+{
+	(void)state;
+	grey_ms(&redis_be, "redis");
 }
 
 static void
@@ -1176,6 +1300,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(key__parse__listed_keys_only),
 	    cmocka_unit_test(val__roundtrip_and_unknown_version),
 	    cmocka_unit_test(grey_step__table),
+	    cmocka_unit_test(grey_step__delay_counts_milliseconds),
 	    cmocka_unit_test(redis_parse__forms),
 	    cmocka_unit_test(lmdb__put_get_del),
 	    cmocka_unit_test(lmdb__ttl__expired_reads_not_found),
@@ -1183,6 +1308,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(lmdb__counts__batch_in_one_step),
 	    cmocka_unit_test(lmdb__scan__prefix_live_entries),
 	    cmocka_unit_test(lmdb__grey__new_early_passed_allowed),
+	    cmocka_unit_test(lmdb__grey__delay_counts_milliseconds),
 	    cmocka_unit_test(lmdb__grey__passed_renewed_once_per_lifetime_100th),
 	    cmocka_unit_test(lmdb__grey__permanent_network_allowed_for_good),
 	    cmocka_unit_test(lmdb__sweep__drops_expired_without_full_scan),
@@ -1195,6 +1321,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(redis__counts__batch_in_one_step),
 	    cmocka_unit_test(redis__scan__prefix_live_entries),
 	    cmocka_unit_test(redis__grey__new_early_passed_allowed),
+	    cmocka_unit_test(redis__grey__delay_counts_milliseconds),
 	    cmocka_unit_test(redis__grey__passed_renewed_once_per_lifetime_100th),
 	    cmocka_unit_test(redis__grey__permanent_network_allowed_for_good),
 	    cmocka_unit_test(redis__incr__concurrent_pool_loses_nothing),
