@@ -811,6 +811,7 @@ config_load(const char *path, struct errs *errs)
 	c->file = xstrdup(path);
 	defaults(SCOPE_GLOBAL, c);
 	walk(&ld, config_root_setting(&cf), "", SCOPE_GLOBAL, c);
+	c->store_configured = config_lookup(&cf, "store") != NULL;
 	load_policies(&ld, &cf, c);
 	finish(&ld, c);
 	config_destroy(&cf);

@@ -238,6 +238,14 @@ struct config {
 	long store_redis_database;
 	long store_redis_pool;
 	long store_timeout;          /* milliseconds */
+	bool store_configured;       /* the file has a store section (fwdlearn needs one) */
+
+	/* forwarders learned from DKIM (lib/auth/fwdlearn.h) */
+	bool fwd_learn;
+	long fwd_min_messages;
+	long fwd_min_domains;
+	long fwd_window;             /* seconds */
+	long fwd_lifetime;           /* seconds */
 };
 
 /* config_load - a new snapshot with one reference, or NULL with errs filled. */

@@ -590,6 +590,29 @@ check_ipv6_prefix(const void *field, char *why, size_t whylen)
 	return in_range(field, 16, 128, "bits", why, whylen);
 }
 
+/* ---- forwarders learned from DKIM (fwdlearn.c) ---- */
+
+static int
+check_fwd_min_messages(const void *field, char *why, size_t whylen)
+{
+	return in_range(field, 1, 100000, "messages", why, whylen);
+}
+
+static int
+check_fwd_min_domains(const void *field, char *why, size_t whylen)
+{
+	/* a message counts at most FWDLEARN_DOMAINS_MAX domains, but the
+	 * domains add up over many messages */
+	return in_range(field, 1, 10000, "domains", why, whylen);
+}
+
+/* forwarders.window and .lifetime: an hour to 400 days */
+static int
+check_fwd_seconds(const void *field, char *why, size_t whylen)
+{
+	return in_range(field, 3600, 400 * 86400, "seconds", why, whylen);
+}
+
 /* greylisting can only delay: a reject would refuse mail for being new */
 static int
 check_grey_action(const void *field, char *why, size_t whylen)
@@ -772,6 +795,17 @@ const struct setting schema[] = {
 	  "Redis: most connections open at once; more operations wait for one within store.timeout" },
 	{ "store.timeout", G(store_timeout), ST_INT, "500", check_store_timeout,
 	  "milliseconds one store operation may take, waiting for a connection included" },
+	/* global: forwarders learned from DKIM (fwdlearn.h) */
+	{ "forwarders.learn", G(fwd_learn), ST_BOOL, "true", NULL,
+	  "count DKIM evidence of store-and-forward relays and use the forwarders learned (needs a store section)" },
+	{ "forwarders.min_messages", G(fwd_min_messages), ST_INT, "5", check_fwd_min_messages,
+	  "evidence messages within forwarders.window before a client is a learned forwarder" },
+	{ "forwarders.min_domains", G(fwd_min_domains), ST_INT, "3", check_fwd_min_domains,
+	  "distinct signing organizational domains among them" },
+	{ "forwarders.window", G(fwd_window), ST_INT, "604800", check_fwd_seconds,
+	  "seconds the evidence counters live from their first message (a fixed window)" },
+	{ "forwarders.lifetime", G(fwd_lifetime), ST_INT, "2592000", check_fwd_seconds,
+	  "seconds a learned forwarder is kept, renewed by each evidence message" },
 	{ "default_policy", G(default_policy_name), ST_STRING, "", NULL,
 	  "policy for a listener no policy names; may be empty when there is one policy only" },
 

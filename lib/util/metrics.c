@@ -37,6 +37,15 @@ struct metrics_slot {
 static struct metrics_slot slots[METRICS_SLOTS];
 static unsigned long dropped; /* atomic */
 static long gauges[MG_COUNT]; /* atomics */
+static unsigned long counters[MC_COUNT]; /* atomics */
+static const char *const counter_docs[MC_COUNT][2] = {
+	[MC_FWD_EVIDENCE] = { "doorman_forwarder_evidence_total",
+			      "Messages counted as evidence that their client is a store-and-forward relay." },
+	[MC_FWD_LEARNED] = { "doorman_forwarder_learned_total", "Clients that became learned forwarders." },
+	[MC_FWD_LOOKUPS] = { "doorman_forwarder_lookups_total", "Learned-forwarder lookups at connect." },
+	[MC_FWD_STORE_FAILURES] = { "doorman_forwarder_store_failures_total",
+				    "Learned-forwarder lookups and evidence counts the state store failed." },
+};
 
 /* the stage histograms: upper bounds in seconds, the last bucket is +Inf */
 static const double bounds[] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30 };
@@ -175,6 +184,13 @@ metrics_store(const char *backend, const char *op, bool failed)
 }
 
 void
+metrics_count(enum metrics_counter k)
+{
+	if (k < MC_COUNT)
+		ADD(&counters[k], 1);
+}
+
+void
 metrics_gauge_add(enum metrics_gauge g, long by)
 {
 	ADD(&gauges[g], by);
@@ -310,6 +326,11 @@ metrics_render(size_t *len)
 	head(f, "doorman_store_failures_total", "counter",
 	     "State store operations that failed (a temporary failure), per backend and operation.");
 	series(f, F_STORE, "doorman_store_failures_total", 1);
+
+	for (int k = 0; k < MC_COUNT; k++) {
+		head(f, counter_docs[k][0], "counter", counter_docs[k][1]);
+		fprintf(f, "%s %lu\n", counter_docs[k][0], LOAD(&counters[k]));
+	}
 
 	gauge(f, "doorman_mta_connections_open", "SMTP sessions the MTAs are passing to doorman now.",
 	      MG_CONNECTIONS_OPEN);

@@ -65,6 +65,16 @@ enum metrics_gauge {
 	MG_COUNT
 };
 
+/* Plain counters without labels.  When you add one, also add its name and
+ * help to metrics.c's counter_docs[]. */
+enum metrics_counter {
+	MC_FWD_EVIDENCE,       /* messages counted as forwarder evidence (fwdlearn.c) */
+	MC_FWD_LEARNED,        /* clients that became learned forwarders */
+	MC_FWD_LOOKUPS,        /* learned-forwarder lookups at connect */
+	MC_FWD_STORE_FAILURES, /* ... and store failures of either */
+	MC_COUNT
+};
+
 enum metrics_dns_event { MDNS_QUERY, MDNS_CACHE_HIT, MDNS_TIMEOUT, MDNS_FAILURE, MDNS_COUNT };
 
 struct metrics_slot;
@@ -84,6 +94,7 @@ void metrics_dns(struct metrics_slot *zone, enum metrics_dns_event ev);
 /* one store operation of backend, and whether it failed */
 void metrics_store(const char *backend, const char *op, bool failed);
 
+void metrics_count(enum metrics_counter k);
 void metrics_gauge_add(enum metrics_gauge g, long by);
 void metrics_gauge_set(enum metrics_gauge g, long v);
 long metrics_gauge_get(enum metrics_gauge g);

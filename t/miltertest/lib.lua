@@ -176,3 +176,19 @@ function save_header(conn, name, path)
 		f:close()
 	end
 end
+
+-- doorman_state(args): the output of doorman-state ARGS against the
+-- scenario's policy (stdout and stderr, sorted) and its exit status as a
+-- last line "exit N"
+function doorman_state(args)
+	local work = os.getenv("DOORMAN_WORK")
+	local cli = os.getenv("DOORMAN_BIN"):gsub("milter/doorman$", "tools/doorman-state") ..
+		" -c " .. work .. "/doorman.conf"
+	local out = work .. "/state.out"
+	os.execute(cli .. " " .. args .. " >" .. out .. ".raw 2>&1; st=$?; LC_ALL=C sort " .. out ..
+		".raw >" .. out .. "; echo exit $st >>" .. out)
+	local f = assert(io.open(out, "rb"))
+	local text = f:read("*a")
+	f:close()
+	return text
+end

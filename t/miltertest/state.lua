@@ -9,20 +9,7 @@
 dofile("lib.lua")
 
 local work = os.getenv("DOORMAN_WORK")
-local cli = os.getenv("DOORMAN_BIN"):gsub("milter/doorman$", "tools/doorman-state") ..
-	" -c " .. work .. "/doorman.conf"
-
--- the output of doorman-state ARGS (stdout and stderr, sorted) and its
--- exit status as a last line "exit N"
-local function state(args)
-	local out = work .. "/state.out"
-	os.execute(cli .. " " .. args .. " >" .. out .. ".raw 2>&1; st=$?; LC_ALL=C sort " .. out ..
-		".raw >" .. out .. "; echo exit $st >>" .. out)
-	local f = assert(io.open(out, "rb"))
-	local text = f:read("*a")
-	f:close()
-	return text
-end
+local state = doorman_state
 
 local function same(got, want, what)
 	if got ~= want then
