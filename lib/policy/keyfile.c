@@ -7,7 +7,14 @@
 #include <string.h>
 
 #include "linefile.h"
+#include "log.h"
 #include "xalloc.h"
+
+/* the keys of policies/batv.keys and srs.secrets, which anyone can read */
+static const char *const examples[] = {
+	"3f0c9a1d5e7b2c4869f1a0e3d7c5b2a18e6f4d2c0b9a7e5d3c1f8a6b4e2d0c97",
+	"Qm9vdW5jZXMgY29tZSBiYWNrIHRvIHRoZSBzZW5kZXI",
+};
 
 struct loading {
 	const char *path;
@@ -52,6 +59,13 @@ keyfile_load(const char *path, struct errs *errs)
 		keyfile_free(ld.k);
 		return NULL;
 	}
+	for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++)
+		if (strcmp(ld.k->v[0], examples[i]) == 0)
+			log_msg(LOG_WARNING,
+				"%s: the signing key is the example shipped with doorman: anyone can "
+				"make tags that verify; write your own (the Debian package does so at "
+				"install)",
+				path);
 	return ld.k;
 }
 

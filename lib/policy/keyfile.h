@@ -14,7 +14,10 @@
  * DIAGNOSTICS
  *	A file that cannot be read, holds no key or more than KEYFILE_MAX,
  *	or a key shorter than KEYFILE_MIN_LEN bytes: "file:line: reason";
- *	the policy is not loaded.
+ *	the policy is not loaded.  A signing key that is the example shipped
+ *	in policies/ is loaded with a warning in the log (doorman runs from
+ *	the source tree as shipped; the Debian package's postinst writes
+ *	fresh keys over the examples).
  *
  * CONCURRENCY
  *	A loaded list is immutable, shared by all threads through the config.

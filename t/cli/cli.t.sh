@@ -32,6 +32,15 @@ check "bad option exits 2" bash -c "'$bin' -x >/dev/null 2>&1; [ \$? -eq 2 ]"
 for p in "$top"/policies/*.conf; do
 	check "-n accepts shipped $(basename "$p")" "$bin" -n -c "$p"
 done
+# the shipped submission policy signs BATV with the example key of
+# policies/batv.keys: loaded, with a warning; a key of one's own, none
+out=$("$bin" -n -c "$top/policies/submission.conf" 2>&1)
+check "the example BATV key is named in a warning" bash -c "grep -q 'batv.keys: the signing key is the example shipped with doorman' <<<'$out'"
+mkdir -p "$work/ownkey"
+cp "$top"/policies/* "$work/ownkey/"
+od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$work/ownkey/batv.keys"
+out=$("$bin" -n -c "$work/ownkey/submission.conf" 2>&1)
+check "a key of one's own: no warning" bash -c "! grep -q 'example shipped' <<<'$out'"
 
 cat >"$work/bad.conf" <<CONF
 milter: { socket = "inet:17301@127.0.0.1"; };

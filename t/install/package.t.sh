@@ -104,6 +104,12 @@ check "state directory owned by doorman, 0750" sh -c "stat -c '%U:%G %a' /var/li
 check "/run/doorman (tmpfiles.d) owned by doorman, the socket group, 0750" \
 	sh -c "stat -c '%U:%G %a' /run/doorman | grep -qx 'doorman:doorman 750'"
 check "secrets readable by the doorman group only" sh -c "stat -c '%U:%G %a' /etc/doorman/srs.secrets | grep -qx 'root:doorman 640'"
+for f in batv.keys srs.secrets; do
+	# the shipped example's key line is gone and a fresh 64-hex-digit one is there
+	ex=$(grep -v '^#' "$top/policies/$f" | grep .)
+	check "postinst wrote a fresh secret over the example in $f" sh -c \
+		"! grep -qxF '$ex' /etc/doorman/$f && ! grep -q '^# EXAMPLE' /etc/doorman/$f && grep -qxE '[0-9a-f]{64}' /etc/doorman/$f && stat -c '%U:%G %a' /etc/doorman/$f | grep -qx 'root:doorman 640'"
+done
 check "binary in /usr/sbin" test -x /usr/sbin/doorman
 check "man pages" test -f /usr/share/man/man8/doorman.8
 check "conffiles" sh -c "dpkg-query -W -f '\${Conffiles}' doorman | grep -q '/etc/doorman/doorman.conf '"
@@ -138,6 +144,7 @@ trap 'kill "$pid" "$npy" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do grep -q "listening on" "$work/doorman.log" && break; sleep 0.1; done
 check "installed doorman started: listening on inet:8891@127.0.0.1" grep -q "listening on inet:8891@127.0.0.1" "$work/doorman.log"
 check "it runs as the doorman user" sh -c "ps -o user= -p $pid | grep -qx doorman"
+check "no example-key warning: the installed keys are its own" sh -c "! grep -q 'example shipped with doorman' '$work/doorman.log'"
 check "pid file /run/doorman/doorman.pid" sh -c "grep -qx $pid /run/doorman/doorman.pid"
 check "sd_notify READY=1 after the socket listens" grep -q "^READY=1" "$work/notify.out"
 if (cd "$top/t/miltertest" && DOORMAN_SOCKET="inet:8891@127.0.0.1" DOORMAN_WORK=$work \

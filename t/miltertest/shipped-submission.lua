@@ -13,6 +13,13 @@ mt.disconnect(c)
 c = session{ daemon_name = D, helo = "laptop" }
 mail(c, "<alice@example.org>", OK, "alice", "SUB2")
 rcpt(c, "<friend@remote.example>", OK)
+-- batv.sign: the authenticated user's envelope sender leaves BATV-signed
+local eml = os.tmpname()
+local f = assert(io.open(eml, "wb"))
+f:write("From: <alice@example.org>\r\nTo: <friend@remote.example>\r\nSubject: hi\r\n\r\nHello.\r\n")
+f:close()
+message(c, eml, OK)
+os.remove(eml)
 -- no bounces through submission; delay_reject = false: refused at MAIL
 mail(c, "<>", NO, "alice", "SUB3")
 mail(c, "<alice>", NO, nil, "SUB4")
