@@ -7,7 +7,8 @@
 # dequoting, untrusted routing allowed; headers up to 1 MB reach the
 # milter (a test sends 10,001 forged Authentication-Results fields).  The default instance's main.cf
 # must list the private config directory in alternate_config_directories
-# (Postfix refuses "-c DIR" otherwise); that line is added once, and a
+# (Postfix refuses "-c DIR" otherwise); that line is added once (and the
+# directories of earlier runs that are gone are dropped from it), and a
 # missing /etc/postfix/main.cf is made from main.cf.proto.
 
 deps_postfix() {
@@ -21,10 +22,14 @@ postfix_register_dir() {
 	[ -f "$main" ] || cp /usr/share/postfix/main.cf.dist "$main" 2>/dev/null ||
 		cp /etc/postfix/main.cf.proto "$main" 2>/dev/null || touch "$main"
 	cur=$(postconf -h -c /etc/postfix alternate_config_directories 2>/dev/null || true)
-	case " $cur " in
-	*" $dir "*) ;;
-	*) postconf -c /etc/postfix -e "alternate_config_directories = $cur $dir" ;;
-	esac
+	# the directories of earlier runs that are gone are dropped: the list
+	# grew by every run (26 KB seen), and every postfix command reads it
+	local keep="" d
+	for d in ${cur//,/ }; do
+		[ -d "$d" ] && [ "$d" != "$dir" ] && keep="$keep $d"
+	done
+	keep="${keep# } $dir"
+	[ "$keep" = "$cur" ] || postconf -c /etc/postfix -e "alternate_config_directories = $keep"
 }
 
 # postfix_start WORKDIR SMTP_PORT SUBMISSION_PORT MILTER SINK_PORT [DNS_PORT [AUTH_PORT]]
